@@ -1,0 +1,41 @@
+/**
+ * farcall: typed RPC for TypeScript over TCP, TLS and Unix sockets, with a native MessagePack
+ * protocol and the Python Cookbook recipe's own protocol.
+ *
+ * ```ts
+ * const server = await serve({ add: (x: number, y: number) => x + y }, { listen: 'tcp://127.0.0.1:0' });
+ * const remote = await connect<typeof api>(server.urls[0]);
+ * await remote.add(2, 3); // 5
+ * ```
+ */
+export {
+  type ConnectOptions,
+  callWithKwargs,
+  close,
+  connect,
+  invoke,
+  listMethods,
+  notify,
+  withOptions,
+} from './client.js';
+export {
+  AbortError,
+  AuthenticationError,
+  CodecError,
+  ConnectionClosedError,
+  ErrorCode,
+  FarcallError,
+  LimitError,
+  ProtocolError,
+  RemoteError,
+  type RemoteErrorInit,
+  TimeoutError,
+  UsageError,
+} from './errors.js';
+export { DEFAULT_LIMITS, type Limits } from './limits.js';
+export type { Logger } from './logger.js';
+export type { ProtocolName } from './protocol/index.js';
+export type { Remote } from './proxy.js';
+export { acceptsKwargs, LIST_METHODS } from './registry.js';
+export { type ServeOptions, type Server, serve } from './server.js';
+export type { CallOptions } from './session.js';

@@ -1,0 +1,115 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { decodeMsgpack, encodeMsgpack } from '../../codec/msgpack.js';
+import { AuthenticationError, ProtocolError } from '../../errors.js';
+import { nextFrame, type Transport } from '../../transport/transport.js';
+import type { ProtocolOptions } from '../protocol.js';
+import { MessageType } from './messages.js';
+
+/** The protocol's name and version, sent in every HELLO. */
+export const PROTOCOL_NAME = 'farcall';
+export const PROTOCOL_VERSION = 1;
+const CHALLENGE_BYTES = 32;
+/** Handshake messages are small; anything larger is not a farcall peer. */
+const HANDSHAKE_DEPTH = 4;
+
+/**
+ * The proof one side sends: HMAC-SHA256 over a label naming the prover's role and both
+ * challenges, the verifier's first. The role label stops a reflection attack (replaying the
+ * server's own proof back to it), and both challenges bind the proof to this connection.
+ */
+export function authProof(
+  key: Uint8Array,
+  role: 'client' | 'server',
+  verifierChallenge: Uint8Array,
+  proverChallenge: Uint8Array,
+): Buffer {
+  return createHmac('sha256', key)
+    .update(`farcall-auth-v1 ${role}\n`)
+    .update(verifierChallenge)
+    .update(proverChallenge)
+    .digest();
+}
+
+function send(transport: Transport, message: unknown[]): void {
+  transport.send(encodeMsgpack(message, HANDSHAKE_DEPTH));
+}
+
+async function receive(transport: Transport, options: ProtocolOptions, what: string) {
+  let frame: Uint8Array;
+  try {
+    frame = await nextFrame(transport, options.limits.handshakeTimeoutMs, what);
+  } catch (error) {
+    throw new ProtocolError(`handshake failed: ${(error as Error).message}`, { cause: error });
+  }
+  const message = decodeMsgpack(frame, HANDSHAKE_DEPTH);
+  if (!Array.isArray(message) || typeof message[0] !== 'number') {
+    throw new ProtocolError(`expected ${what}, got a message of the wrong shape`);
+  }
+  return message as unknown[];
+}
+
+function checkHello(message: unknown[]): Record<string, unknown> {
+  if (message[0] !== MessageType.HELLO || message[1] !== PROTOCOL_NAME) {
+    throw new ProtocolError('peer does not speak the farcall protocol');
+  }
+  if (message[2] !== PROTOCOL_VERSION) {
+    throw new ProtocolError(`peer speaks farcall protocol version ${String(message[2])}, not ${PROTOCOL_VERSION}`);
+  }
+  const options = message[3];
+  return typeof options === 'object' && options !== null ? (options as Record<string, unknown>) : {};
+}
+
+function sameBytes(a: unknown, b: Uint8Array): boolean {
+  return a instanceof Uint8Array && a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * Server side of the opening: HELLO both ways, then, with an authkey, the client proves it
+ * knows the key and the server proves it back. Rejects with `AuthenticationError` (after
+ * telling the client) on a wrong proof, `ProtocolError` on anything else unexpected.
+ */
+export async function serverHandshake(transport: Transport, options: ProtocolOptions): Promise<void> {
+  const key = options.authkey;
+  const challenge = key ? randomBytes(CHALLENGE_BYTES) : undefined;
+  send(transport, [MessageType.HELLO, PROTOCOL_NAME, PROTOCOL_VERSION, challenge ? { challenge } : {}]);
+  checkHello(await receive(transport, options, 'HELLO'));
+  if (!key || !challenge) return;
+  const auth = await receive(transport, options, 'AUTH');
+  const clientChallenge = auth[2];
+  if (auth[0] !== MessageType.AUTH || !(clientChallenge instanceof Uint8Array) || clientChallenge.length !== CHALLENGE_BYTES) {
+    send(transport, [MessageType.AUTH_FAIL, 'authentication required']);
+    throw new AuthenticationError('client did not authenticate');
+  }
+  if (!sameBytes(auth[1], authProof(key, 'client', challenge, clientChallenge))) {
+    send(transport, [MessageType.AUTH_FAIL, 'wrong authkey']);
+    throw new AuthenticationError('client sent a wrong authkey proof');
+  }
+  send(transport, [MessageType.AUTH_OK, authProof(key, 'server', clientChallenge, challenge)]);
+}
+
+/**
+ * Client side of the opening. Rejects with `AuthenticationError` when the keys differ, when
+ * the server asks for a key and none is configured, or when a key is configured and the server
+ * does not ask for it (it could not prove it knows the key).
+ */
+export async function clientHandshake(transport: Transport, options: ProtocolOptions): Promise<void> {
+  const key = options.authkey;
+  send(transport, [MessageType.HELLO, PROTOCOL_NAME, PROTOCOL_VERSION, {}]);
+  const hello = checkHello(await receive(transport, options, 'HELLO'));
+  const serverChallenge = hello.challenge;
+  if (serverChallenge === undefined) {
+    if (key) throw new AuthenticationError('server does not use an authkey, so it cannot prove it knows ours');
+    return;
+  }
+  if (!(serverChallenge instanceof Uint8Array) || serverChallenge.length !== CHALLENGE_BYTES) {
+    throw new ProtocolError('server sent a malformed challenge');
+  }
+  if (!key) throw new AuthenticationError('server requires an authkey and none was given');
+  const challenge = randomBytes(CHALLENGE_BYTES);
+  send(transport, [MessageType.AUTH, authProof(key, 'client', serverChallenge, challenge), challenge]);
+  const answer = await receive(transport, options, 'AUTH_OK');
+  if (answer[0] === MessageType.AUTH_FAIL) throw new AuthenticationError('server refused the authkey');
+  if (answer[0] !== MessageType.AUTH_OK || !sameBytes(answer[1], authProof(key, 'server', challenge, serverChallenge))) {
+    throw new AuthenticationError('server could not prove it knows the authkey');
+  }
+}

@@ -1,0 +1,124 @@
+import { ErrorCode, RemoteError, UsageError } from './errors.js';
+
+/** The built-in method every server answers: the sorted list of callable method paths. */
+export const LIST_METHODS = '$farcall.methods';
+
+const kwargsFunctions = new WeakSet<object>();
+
+/**
+ * Marks a function as taking keyword arguments (sent by Python callers as `f(1, z=3)` or by
+ * `callWithKwargs`). When a call carries keyword arguments, a marked function receives them as
+ * one extra, trailing plain-object argument: `f(1, {z: 3})`. An unmarked function called with
+ * keyword arguments is refused with `INVALID_PARAMS`, never handed an argument it does not
+ * expect. Returns the function itself.
+ */
+export function acceptsKwargs<F extends (...args: never[]) => unknown>(fn: F): F {
+  kwargsFunctions.add(fn);
+  return fn;
+}
+
+interface Entry {
+  fn: (...args: unknown[]) => unknown;
+  self: unknown;
+  kwargs: boolean;
+}
+
+/**
+ * The functions a server answers for, by dotted path (`math.mul`), built once from the api
+ * object given to `serve`. Names from the wire are looked up in a `Map`, never as properties,
+ * so `constructor`, `__proto__`, `toString` and other inherited members are unreachable.
+ *
+ * What is registered: own enumerable functions; nested plain objects as namespaces; class
+ * instances as namespaces of their methods, own and inherited, up to but not including
+ * `Object.prototype`, without `constructor`. Names starting with `_` or `#` are private and
+ * skipped.
+ */
+export class Registry {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(api: object) {
+    this.add(api, '', new Set());
+    if (this.entries.size === 0) throw new UsageError('the api has no functions to serve');
+  }
+
+  /** The callable method paths, sorted. */
+  methods(): string[] {
+    return [...this.entries.keys()].sort();
+  }
+
+  /**
+   * Runs a method. Throws `RemoteError` with `METHOD_NOT_FOUND` for an unknown name and
+   * `INVALID_PARAMS` for keyword arguments the function does not take; otherwise returns what
+   * the function returns (a value or a promise) and lets what it throws through.
+   */
+  invoke(method: string, args: unknown[], kwargs?: Record<string, unknown>): unknown {
+    const entry = this.entries.get(method);
+    if (!entry) {
+      if (method === LIST_METHODS) return this.methods();
+      throw new RemoteError({
+        name: 'MethodNotFoundError',
+        message: `no method named '${method}'`,
+        code: ErrorCode.METHOD_NOT_FOUND,
+        data: { method },
+      });
+    }
+    if (kwargs !== undefined && Object.keys(kwargs).length > 0) {
+      if (!entry.kwargs) {
+        throw new RemoteError({
+          name: 'TypeError',
+          message: `${method}() got unexpected keyword arguments: ${Object.keys(kwargs).join(', ')}`,
+          code: ErrorCode.INVALID_PARAMS,
+        });
+      }
+      return entry.fn.call(entry.self, ...args, kwargs);
+    }
+    return entry.fn.apply(entry.self, args);
+  }
+
+  private add(target: object, prefix: string, seen: Set<object>): void {
+    if (seen.has(target)) return;
+    seen.add(target);
+    for (const name of memberNames(target)) {
+      if (name.startsWith('_') || name.startsWith('#')) continue;
+      const path = prefix + name;
+      if (path === '$farcall' || path.startsWith('$farcall.')) {
+        throw new UsageError(`'${path}' is reserved for farcall's built-in methods`);
+      }
+      const value = (target as Record<string, unknown>)[name];
+      if (typeof value === 'function') {
+        const fn = value as (...args: unknown[]) => unknown;
+        this.entries.set(path, { fn, self: target, kwargs: kwargsFunctions.has(fn) });
+      } else if (typeof value === 'object' && value !== null && isNamespace(value)) {
+        this.add(value, `${path}.`, seen);
+      }
+    }
+  }
+}
+
+/** Plain objects and class instances are namespaces; arrays, maps, dates and the like are not. */
+function isNamespace(value: object): boolean {
+  return !(
+    Array.isArray(value) ||
+    value instanceof Map ||
+    value instanceof Set ||
+    value instanceof Date ||
+    value instanceof RegExp ||
+    ArrayBuffer.isView(value) ||
+    value instanceof Promise
+  );
+}
+
+/** Own enumerable keys, plus the methods of each prototype up to `Object.prototype`. */
+function memberNames(target: object): string[] {
+  const names = new Set(Object.keys(target));
+  let proto = Object.getPrototypeOf(target);
+  while (proto && proto !== Object.prototype && proto !== Function.prototype) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      if (name === 'constructor') continue;
+      const descriptor = Object.getOwnPropertyDescriptor(proto, name);
+      if (descriptor && typeof descriptor.value === 'function') names.add(name);
+    }
+    proto = Object.getPrototypeOf(proto);
+  }
+  return [...names];
+}

@@ -1,0 +1,439 @@
+import {
+  AbortError,
+  ConnectionClosedError,
+  ErrorCode,
+  FarcallError,
+  ProtocolError,
+  RemoteError,
+  TimeoutError,
+  toErrorCode,
+} from './errors.js';
+import type { Limits } from './limits.js';
+import type { Logger } from './logger.js';
+import type { CallMessage, Message, ProtocolConnection, WireError } from './protocol/protocol.js';
+import type { Registry } from './registry.js';
+import type { Transport } from './transport/transport.js';
+
+export interface CallOptions {
+  /** Milliseconds to wait for the answer; 0 or undefined waits for ever. */
+  timeout?: number | undefined;
+  signal?: AbortSignal | undefined;
+  meta?: Record<string, string> | undefined;
+  kwargs?: Record<string, unknown> | undefined;
+}
+
+export interface SessionOptions {
+  limits: Limits;
+  logger: Logger;
+  /** Functions this end answers calls for; without one, incoming calls get METHOD_NOT_FOUND. */
+  registry?: Registry | undefined;
+  /** Send the stack of thrown errors to the caller. */
+  exposeStack?: boolean | undefined;
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  cleanup: (() => void) | undefined;
+}
+
+const MAX_ID = 0xffffffff;
+
+/**
+ * One per connection, on both ends. Owns call ids, the table of pending calls, timeouts and
+ * teardown; runs incoming calls against the registry. Nothing else here knows about ids.
+ *
+ * Teardown: when the transport closes, every pending call rejects at once with
+ * `ConnectionClosedError` (`requested` tells `close()` from a lost connection). A frame that
+ * cannot be decoded closes the connection (it is logged); a value that cannot be encoded fails
+ * only that call.
+ */
+export class Session {
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private inFlight = 0;
+  private paused = false;
+  private closedError: ConnectionClosedError | undefined;
+  private closeRequested = false;
+  private draining = false;
+  private orderedTail: Promise<void> = Promise.resolve();
+  private readonly cancelled = new Set<number>();
+  private idleWaiters: (() => void)[] = [];
+  private readonly closeListeners: ((error: ConnectionClosedError) => void)[] = [];
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly protocol: ProtocolConnection,
+    private readonly options: SessionOptions,
+  ) {
+    transport.onFrame = (frame) => this.receive(frame);
+    transport.onClose = (error) => this.teardown(error);
+  }
+
+  get closed(): boolean {
+    return this.closedError !== undefined;
+  }
+
+  get peer(): string {
+    return this.transport.peer;
+  }
+
+  /** Calls currently being run for the peer. */
+  get activeCalls(): number {
+    return this.inFlight;
+  }
+
+  /** Registers a listener for the end of the session; it runs once. */
+  onClose(listener: (error: ConnectionClosedError) => void): void {
+    if (this.closedError) listener(this.closedError);
+    else this.closeListeners.push(listener);
+  }
+
+  /**
+   * Calls `method` on the peer. Rejects with `RemoteError` for a remote failure, `TimeoutError`
+   * when `timeout` passes (the late answer is dropped), `AbortError` when `signal` aborts,
+   * `ConnectionClosedError` when the connection is or becomes closed, and `CodecError` when the
+   * arguments cannot be encoded (nothing is sent then).
+   */
+  call(method: string, args: unknown[], options?: CallOptions): Promise<unknown> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    const id = this.allocateId();
+    const timeout = options?.timeout;
+    const message: CallMessage = {
+      type: 'call',
+      id,
+      method,
+      args,
+      meta: options?.meta,
+      kwargs: options?.kwargs,
+      timeoutMs: timeout && timeout > 0 ? timeout : undefined,
+    };
+    let frame: Uint8Array;
+    try {
+      frame = this.protocol.encode(message);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => {
+      const entry: Pending = { resolve, reject, timer: undefined, cleanup: undefined };
+      if (timeout && timeout > 0) {
+        entry.timer = setTimeout(() => {
+          this.abandon(id, new TimeoutError(`call to '${method}' timed out after ${timeout} ms`));
+        }, timeout);
+      }
+      if (signal) {
+        const onAbort = () => this.abandon(id, abortError(signal));
+        signal.addEventListener('abort', onAbort, { once: true });
+        entry.cleanup = () => signal.removeEventListener('abort', onAbort);
+      }
+      this.pending.set(id, entry);
+      this.transport.send(frame);
+    });
+  }
+
+  /**
+   * Sends a call that expects no answer. Throws `ConnectionClosedError` on a closed
+   * connection, `ProtocolError` when the protocol has no notifications, `CodecError` when the
+   * arguments cannot be encoded.
+   */
+  notify(method: string, args: unknown[], options?: Pick<CallOptions, 'meta' | 'kwargs'>): void {
+    if (this.closedError) throw this.closedError;
+    if (!this.protocol.supportsNotify) {
+      throw new ProtocolError('this protocol has no notifications (calls without an answer)');
+    }
+    const frame = this.protocol.encode({
+      type: 'notify',
+      method,
+      args,
+      meta: options?.meta,
+      kwargs: options?.kwargs,
+    });
+    this.transport.send(frame);
+  }
+
+  /**
+   * Closes the connection. With `drainMs`, first refuses new calls and waits up to that long
+   * for the calls being run to finish. Pending outgoing calls reject with a
+   * `ConnectionClosedError` whose `requested` is true.
+   */
+  async close(drainMs = 0): Promise<void> {
+    if (this.closedError) return;
+    this.closeRequested = true;
+    if (drainMs > 0 && this.inFlight > 0) {
+      this.draining = true;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, drainMs);
+        this.idleWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    this.transport.close();
+  }
+
+  private allocateId(): number {
+    // Ids wrap after 2^32 calls; skip any still pending from the previous lap.
+    let id = this.nextId;
+    while (this.pending.has(id)) id = id >= MAX_ID ? 1 : id + 1;
+    this.nextId = id >= MAX_ID ? 1 : id + 1;
+    return id;
+  }
+
+  private abandon(id: number, error: Error): void {
+    const entry = this.pending.get(id);
+    if (!entry) return;
+    this.settle(id, entry);
+    entry.reject(error);
+    if (this.protocol.supportsCancel && !this.closedError) {
+      try {
+        this.transport.send(this.protocol.encode({ type: 'cancel', id }));
+      } catch {
+        // A cancel is a courtesy to the server; the call is already failed here.
+      }
+    }
+  }
+
+  private settle(id: number, entry: Pending): void {
+    this.pending.delete(id);
+    if (entry.timer) clearTimeout(entry.timer);
+    entry.cleanup?.();
+  }
+
+  private receive(frame: Uint8Array): void {
+    let message: Message;
+    try {
+      message = this.protocol.decode(frame);
+    } catch (error) {
+      this.options.logger.warn(
+        `closing connection from ${this.peer}: ${(error as Error).message}`,
+      );
+      this.transport.close(error as Error);
+      return;
+    }
+    switch (message.type) {
+      case 'result': {
+        const entry = this.pending.get(message.id);
+        if (!entry) return; // a late answer to a call that timed out or was cancelled
+        this.settle(message.id, entry);
+        entry.resolve(message.value);
+        return;
+      }
+      case 'error': {
+        const entry = this.pending.get(message.id);
+        if (!entry) return;
+        this.settle(message.id, entry);
+        entry.reject(remoteError(message.error));
+        return;
+      }
+      case 'call':
+        this.startCall(message);
+        return;
+      case 'notify':
+        this.runNotify(message.method, message.args, message.kwargs);
+        return;
+      case 'cancel':
+        this.cancelled.add(message.id);
+        return;
+      case 'ping':
+        this.transport.send(this.protocol.encode({ type: 'pong', nonce: message.nonce }));
+        return;
+      case 'pong':
+        return;
+    }
+  }
+
+  private startCall(message: CallMessage): void {
+    this.inFlight++;
+    if (this.inFlight >= this.options.limits.maxInFlight && !this.paused) {
+      // Backpressure: stop reading this peer until answers go out; nothing is dropped.
+      this.paused = true;
+      this.transport.pause();
+    }
+    if (this.protocol.ordered) {
+      this.orderedTail = this.orderedTail.then(() => this.runCall(message));
+    } else {
+      void this.runCall(message);
+    }
+  }
+
+  private runCall(message: CallMessage): Promise<void> | void {
+    if (this.draining) {
+      this.answerError(message.id, {
+        name: 'UnavailableError',
+        message: 'server is shutting down',
+        code: ErrorCode.UNAVAILABLE,
+      });
+      return this.finishCall(message.id);
+    }
+    let result: unknown;
+    try {
+      result = this.invoke(message.method, message.args, message.kwargs);
+    } catch (error) {
+      this.answerError(message.id, this.toWireError(error));
+      return this.finishCall(message.id);
+    }
+    if (isThenable(result)) {
+      return Promise.resolve(result).then(
+        (value) => {
+          this.answer(message.id, value);
+          this.finishCall(message.id);
+        },
+        (error) => {
+          this.answerError(message.id, this.toWireError(error));
+          this.finishCall(message.id);
+        },
+      );
+    }
+    this.answer(message.id, result);
+    return this.finishCall(message.id);
+  }
+
+  private invoke(method: string, args: unknown[], kwargs: Record<string, unknown> | undefined) {
+    const registry = this.options.registry;
+    if (!registry) {
+      throw new RemoteError({
+        name: 'MethodNotFoundError',
+        message: `no method '${method}': this end serves no functions`,
+        code: ErrorCode.METHOD_NOT_FOUND,
+        data: { method },
+      });
+    }
+    return registry.invoke(method, args, kwargs);
+  }
+
+  private finishCall(id: number): void {
+    this.cancelled.delete(id);
+    this.inFlight--;
+    if (this.paused && this.inFlight < this.options.limits.maxInFlight / 2) {
+      this.paused = false;
+      this.transport.resume();
+    }
+    if (this.inFlight === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const waiter of waiters) waiter();
+    }
+  }
+
+  private answer(id: number, value: unknown): void {
+    if (this.closedError || this.cancelled.has(id)) return;
+    let frame: Uint8Array;
+    try {
+      frame = this.protocol.encode({ type: 'result', id, value });
+    } catch (error) {
+      this.answerError(id, {
+        name: 'CodecError',
+        message: `the result could not be encoded: ${(error as Error).message}`,
+        code: ErrorCode.INTERNAL,
+      });
+      return;
+    }
+    this.transport.send(frame);
+  }
+
+  private answerError(id: number, error: WireError): void {
+    if (this.closedError || this.cancelled.has(id)) return;
+    let frame: Uint8Array;
+    try {
+      frame = this.protocol.encode({ type: 'error', id, error });
+    } catch {
+      // The error's data could not be encoded: send the error without it.
+      frame = this.protocol.encode({ type: 'error', id, error: { ...error, data: undefined } });
+    }
+    this.transport.send(frame);
+  }
+
+  private runNotify(method: string, args: unknown[], kwargs?: Record<string, unknown>): void {
+    const report = (error: unknown) =>
+      this.options.logger.warn(`notification '${method}' from ${this.peer} failed: ${describe(error)}`);
+    try {
+      const result = this.invoke(method, args, kwargs);
+      if (isThenable(result)) Promise.resolve(result).catch(report);
+    } catch (error) {
+      report(error);
+    }
+  }
+
+  private toWireError(error: unknown): WireError {
+    return toWireError(error, this.options.exposeStack === true);
+  }
+
+  private teardown(cause?: Error): void {
+    if (this.closedError) return;
+    const requested = this.closeRequested;
+    const reason = requested
+      ? 'connection closed'
+      : `connection to ${this.peer} lost${cause ? `: ${cause.message}` : ''}`;
+    this.closedError = new ConnectionClosedError(reason, { cause, requested });
+    const pending = [...this.pending.entries()];
+    this.pending.clear();
+    for (const [, entry] of pending) {
+      if (entry.timer) clearTimeout(entry.timer);
+      entry.cleanup?.();
+      entry.reject(this.closedError);
+    }
+    for (const listener of this.closeListeners.splice(0)) listener(this.closedError);
+    for (const waiter of this.idleWaiters.splice(0)) waiter();
+  }
+}
+
+/** Builds the error shape that crosses the wire from anything a function threw. */
+export function toWireError(error: unknown, exposeStack: boolean): WireError {
+  if (error instanceof Error) {
+    const wire: WireError = {
+      name: error.name || error.constructor?.name || 'Error',
+      message: error.message,
+      code: error instanceof RemoteError ? error.code : ErrorCode.APPLICATION_ERROR,
+    };
+    const extra = error as { data?: unknown; code?: unknown };
+    if (extra.data !== undefined) wire.data = extra.data;
+    else if (!(error instanceof RemoteError) && (typeof extra.code === 'string' || typeof extra.code === 'number')) {
+      wire.data = { code: extra.code };
+    }
+    if (exposeStack && error.stack) wire.stack = error.stack;
+    return wire;
+  }
+  // Strings, numbers and objects thrown as they are still arrive as a RemoteError.
+  return {
+    name: 'Error',
+    message: typeof error === 'string' ? error : `non-Error value thrown: ${describe(error)}`,
+    code: ErrorCode.APPLICATION_ERROR,
+    data: typeof error === 'string' ? undefined : error,
+  };
+}
+
+function remoteError(wire: WireError): RemoteError {
+  return new RemoteError({
+    name: wire.name,
+    message: wire.message,
+    code: toErrorCode(wire.code),
+    data: wire.data,
+    remoteStack: wire.stack,
+  });
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value instanceof Promise ||
+    (typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function')
+  );
+}
+
+function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof FarcallError) return reason;
+  return new AbortError('call aborted', { cause: reason });
+}
+
+function describe(value: unknown): string {
+  if (value instanceof Error) return `${value.name}: ${value.message}`;
+  try {
+    return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  } catch {
+    return String(value);
+  }
+}

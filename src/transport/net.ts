@@ -1,0 +1,96 @@
+import { existsSync, unlinkSync } from 'node:fs';
+import net from 'node:net';
+import tls from 'node:tls';
+import { ConnectionClosedError, UsageError } from '../errors.js';
+import type { Address } from '../url.js';
+
+/** TLS settings for a server: its key and certificate; `ca` + `requestCert` ask for client certificates (mTLS). */
+export type ServerTlsOptions = tls.TlsOptions;
+/** TLS settings for a client: the `ca` to trust, and `cert`/`key` for mTLS. */
+export type ClientTlsOptions = tls.ConnectionOptions;
+
+/**
+ * Opens a byte-stream connection to a tcp, tls or unix address. Rejects with
+ * `ConnectionClosedError` when the peer cannot be reached or the TLS handshake fails.
+ */
+export function dial(address: Address, tlsOptions?: ClientTlsOptions): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    let socket: net.Socket;
+    const event = address.scheme === 'tls' ? 'secureConnect' : 'connect';
+    if (address.scheme === 'unix') socket = net.connect({ path: address.path });
+    else if (address.scheme === 'tcp') socket = net.connect({ host: address.host, port: address.port });
+    else {
+      const servername = net.isIP(address.host) ? undefined : address.host;
+      socket = tls.connect({ servername, ...tlsOptions, host: address.host, port: address.port });
+    }
+    const onError = (error: Error) => {
+      socket.destroy();
+      reject(new ConnectionClosedError(`cannot connect: ${error.message}`, { cause: error }));
+    };
+    socket.once('error', onError);
+    socket.once(event, () => {
+      socket.off('error', onError);
+      resolve(socket);
+    });
+  });
+}
+
+export interface Listener {
+  /** The bound address, port 0 resolved. */
+  readonly address: Address;
+  /** Stops accepting; existing connections are left to their owners. */
+  close(): Promise<void>;
+}
+
+/**
+ * Listens on a tcp, tls or unix address and hands each accepted socket to `onSocket` (for TLS,
+ * after the TLS handshake). A stale unix socket file (nobody listening) is replaced; a live one
+ * is an error. Rejects with the listen error (address in use, permission).
+ */
+export async function listen(
+  address: Address,
+  tlsOptions: ServerTlsOptions | undefined,
+  onSocket: (socket: net.Socket) => void,
+): Promise<Listener> {
+  let server: net.Server;
+  if (address.scheme === 'tls') {
+    if (!tlsOptions?.key && !tlsOptions?.pfx && !tlsOptions?.SNICallback) {
+      throw new UsageError('a tls:// address needs the tls option with a key and cert');
+    }
+    server = tls.createServer(tlsOptions, onSocket);
+    // A failed TLS handshake is that client's problem; it must not take the server down.
+    server.on('tlsClientError', () => {});
+  } else {
+    server = net.createServer(onSocket);
+  }
+  if (address.scheme === 'unix') await removeStaleSocket(address.path);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    if (address.scheme === 'unix') server.listen(address.path, resolve);
+    else server.listen(address.port, address.host, resolve);
+  });
+  server.on('error', () => {});
+  const bound = server.address();
+  const resolved: Address =
+    address.scheme === 'unix' || bound === null || typeof bound === 'string'
+      ? address
+      : { scheme: address.scheme, host: address.host, port: bound.port };
+  return {
+    address: resolved,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function removeStaleSocket(path: string): Promise<void> {
+  if (!existsSync(path)) return;
+  const live = await new Promise<boolean>((resolve) => {
+    const probe = net.connect({ path });
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+  if (live) throw new UsageError(`unix socket ${path} is in use by another server`);
+  unlinkSync(path);
+}
