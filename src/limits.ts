@@ -41,7 +41,9 @@ export function resolveLimits(overrides?: Partial<Limits>): Limits {
   const limits = { ...DEFAULT_LIMITS, ...overrides };
   for (const [key, value] of Object.entries(limits)) {
     if (typeof value !== 'number' || !(value > 0)) {
-      throw new RangeError(`farcall: limits.${key} must be a positive number, got ${String(value)}`);
+      throw new RangeError(
+        `farcall: limits.${key} must be a positive number, got ${String(value)}`,
+      );
     }
   }
   return limits;

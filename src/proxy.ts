@@ -73,7 +73,10 @@ export function makeProxy(session: Session, path: string, options: CallOptions):
 
 /** The state behind a proxy; throws `UsageError` for anything that is not a farcall proxy. */
 export function proxyState(remote: unknown): ProxyState {
-  const state = typeof remote === 'function' || typeof remote === 'object' ? states.get(remote as object) : undefined;
+  const state =
+    typeof remote === 'function' || typeof remote === 'object'
+      ? states.get(remote as object)
+      : undefined;
   if (!state) throw new UsageError('not a farcall remote (use the value returned by connect())');
   return state;
 }

@@ -55,7 +55,9 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
   const limits = resolveLimits(options.limits);
   const logger = resolveLogger(options.logger);
   const authkey = keyBytes(options.authkey);
-  const addresses = (Array.isArray(options.listen) ? options.listen : [options.listen]).map(parseAddress);
+  const addresses = (Array.isArray(options.listen) ? options.listen : [options.listen]).map(
+    parseAddress,
+  );
   if (addresses.length === 0) throw new UsageError('serve needs at least one listen address');
   const sessions = new Set<Session>();
   const sockets = new Set<Socket>();
@@ -68,15 +70,17 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
     }
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    void openSession(socket, protocol, { limits, logger, authkey, registry, options }).then((session) => {
-      if (!session) return;
-      if (closing) {
-        void session.close();
-        return;
-      }
-      sessions.add(session);
-      session.onClose(() => sessions.delete(session));
-    });
+    void openSession(socket, protocol, { limits, logger, authkey, registry, options }).then(
+      (session) => {
+        if (!session) return;
+        if (closing) {
+          void session.close();
+          return;
+        }
+        sessions.add(session);
+        session.onClose(() => sessions.delete(session));
+      },
+    );
   };
 
   const listeners: Listener[] = [];
@@ -146,7 +150,8 @@ async function openSession(socket: Socket, protocol: Protocol, context: OpenCont
       exposeStack: options.exposeStack,
     });
   } catch (error) {
-    const what = error instanceof AuthenticationError ? 'authentication failed' : 'handshake failed';
+    const what =
+      error instanceof AuthenticationError ? 'authentication failed' : 'handshake failed';
     logger.warn(`closing connection from ${transport.peer}: ${what}: ${(error as Error).message}`);
     // After an authentication failure, end gracefully so the refusal reaches the client.
     transport.close(error instanceof AuthenticationError ? undefined : (error as Error));

@@ -208,9 +208,7 @@ export class Session {
     try {
       message = this.protocol.decode(frame);
     } catch (error) {
-      this.options.logger.warn(
-        `closing connection from ${this.peer}: ${(error as Error).message}`,
-      );
+      this.options.logger.warn(`closing connection from ${this.peer}: ${(error as Error).message}`);
       this.transport.close(error as Error);
       return;
     }
@@ -349,7 +347,9 @@ export class Session {
 
   private runNotify(method: string, args: unknown[], kwargs?: Record<string, unknown>): void {
     const report = (error: unknown) =>
-      this.options.logger.warn(`notification '${method}' from ${this.peer} failed: ${describe(error)}`);
+      this.options.logger.warn(
+        `notification '${method}' from ${this.peer} failed: ${describe(error)}`,
+      );
     try {
       const result = this.invoke(method, args, kwargs);
       if (isThenable(result)) Promise.resolve(result).catch(report);
@@ -391,7 +391,10 @@ export function toWireError(error: unknown, exposeStack: boolean): WireError {
     };
     const extra = error as { data?: unknown; code?: unknown };
     if (extra.data !== undefined) wire.data = extra.data;
-    else if (!(error instanceof RemoteError) && (typeof extra.code === 'string' || typeof extra.code === 'number')) {
+    else if (
+      !(error instanceof RemoteError) &&
+      (typeof extra.code === 'string' || typeof extra.code === 'number')
+    ) {
       wire.data = { code: extra.code };
     }
     if (exposeStack && error.stack) wire.stack = error.stack;
@@ -419,7 +422,9 @@ function remoteError(wire: WireError): RemoteError {
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     value instanceof Promise ||
-    (typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function')
+    (typeof value === 'object' &&
+      value !== null &&
+      typeof (value as { then?: unknown }).then === 'function')
   );
 }
 

@@ -100,21 +100,26 @@ function prepare(value: unknown, depth: number, maxDepth: number, ancestors: obj
     ancestors.push(value);
     const entries: unknown[] = [];
     for (const [k, v] of value) {
-      entries.push(prepare(k, depth + 1, maxDepth, ancestors), prepare(v, depth + 1, maxDepth, ancestors));
+      entries.push(
+        prepare(k, depth + 1, maxDepth, ancestors),
+        prepare(v, depth + 1, maxDepth, ancestors),
+      );
     }
     ancestors.pop();
     return new MapTag(entries);
   }
   if (value instanceof Set) {
+    // A Set already holds -0 as 0 (SameValueZero), so only nested containers can change.
     ancestors.push(value);
-    let copy: Set<unknown> | undefined;
+    let changed = false;
+    const items: unknown[] = [];
     for (const item of value) {
-      if (typeof item === 'object' && item !== null) prepare(item, depth + 1, maxDepth, ancestors);
-      else if (Object.is(item, -0)) copy = new Set(value);
+      const prepared = prepare(item, depth + 1, maxDepth, ancestors);
+      if (prepared !== item) changed = true;
+      items.push(prepared);
     }
     ancestors.pop();
-    // A Set holds -0 as 0 already (SameValueZero), so there is nothing to wrap there.
-    return copy ?? value;
+    return changed ? new Set(items) : value;
   }
   if (proto === Object.prototype || proto === null) {
     return prepareObject(value as Record<string, unknown>, depth, maxDepth, ancestors);
@@ -163,63 +168,95 @@ function prepareObject(
  */
 const PREFIX_EXTS = new Set([0x65, 0x69, 0x73, 0x78, MAP_EXT]);
 
+const SCALAR = 0;
+const BYTES = 1; // str, bin: a length, then that many bytes
+const EXT = 2; // ext: a length, a type byte, then the data
+const ARRAY = 3;
+const MAP = 4;
+const INVALID = 5;
+
+/** Per first byte: its kind, how many bytes hold its length, and how many fixed bytes follow. */
+const kinds = new Uint8Array(256);
+const widths = new Uint8Array(256);
+const fixed = new Uint8Array(256);
+function token(first: number, last: number, kind: number, width = 0, extra = 0): void {
+  for (let t = first; t <= last; t++) [kinds[t], widths[t], fixed[t]] = [kind, width, extra];
+}
+token(0x80, 0x8f, MAP);
+token(0x90, 0x9f, ARRAY);
+token(0xa0, 0xbf, BYTES);
+token(0xc1, 0xc1, INVALID);
+token(0xc4, 0xc4, BYTES, 1);
+token(0xc5, 0xc5, BYTES, 2);
+token(0xc6, 0xc6, BYTES, 4);
+token(0xc7, 0xc7, EXT, 1, 1);
+token(0xc8, 0xc8, EXT, 2, 1);
+token(0xc9, 0xc9, EXT, 4, 1);
+for (const [t, n] of [
+  [0xca, 4],
+  [0xcb, 8],
+  [0xcc, 1],
+  [0xcd, 2],
+  [0xce, 4],
+  [0xcf, 8],
+] as const) {
+  token(t, t, SCALAR, 0, n);
+  token(t + 6, t + 6, SCALAR, 0, n); // 0xd0-0xd3: the signed twins of 0xcc-0xcf
+}
+for (const [t, n] of [
+  [0xd4, 2],
+  [0xd5, 3],
+  [0xd6, 5],
+  [0xd7, 9],
+  [0xd8, 17],
+] as const) {
+  token(t, t, EXT, 0, n);
+}
+token(0xd9, 0xd9, BYTES, 1);
+token(0xda, 0xda, BYTES, 2);
+token(0xdb, 0xdb, BYTES, 4);
+token(0xdc, 0xdc, ARRAY, 2);
+token(0xdd, 0xdd, ARRAY, 4);
+token(0xde, 0xde, MAP, 2);
+token(0xdf, 0xdf, MAP, 4);
+
 /**
  * Walks the MessagePack token stream without building values, to refuse deep nesting before
  * msgpackr recurses into it. Linear in the input; allocates only the small depth stack.
+ * Truncated or invalid input is left for msgpackr to report.
  */
 function checkDepth(bytes: Uint8Array, maxDepth: number): void {
   const remaining: number[] = []; // items still expected by each open container
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let pos = 0;
   const end = bytes.length;
+  let pos = 0;
   while (pos < end) {
-    const token = bytes[pos++]!;
-    let items = 0; // items the token opens
-    let skip = 0;
-    let isPrefix = false;
-    if (token <= 0x7f || token >= 0xe0 || (token >= 0xc0 && token <= 0xc3)) {
-      // fixint, negative fixint, nil, (unused), false, true
-    } else if (token <= 0x8f) items = (token & 0x0f) * 2;
-    else if (token <= 0x9f) items = token & 0x0f;
-    else if (token <= 0xbf) skip = token & 0x1f;
-    else {
-      if (pos + 8 > end && token >= 0xc4) {
-        // Not enough bytes for the widest header: let msgpackr report the truncation.
-        if (pos + sizeOfHeader(token) > end) return;
-      }
-      switch (token) {
-        case 0xc4: case 0xd9: skip = bytes[pos]!; pos += 1; break; // bin8, str8
-        case 0xc5: case 0xda: skip = view.getUint16(pos); pos += 2; break;
-        case 0xc6: case 0xdb: skip = view.getUint32(pos); pos += 4; break;
-        case 0xc7: skip = bytes[pos]! + 1; pos += 1; break; // ext8: size, type, data
-        case 0xc8: skip = view.getUint16(pos) + 1; pos += 2; break;
-        case 0xc9: skip = view.getUint32(pos) + 1; pos += 4; break;
-        case 0xca: skip = 4; break;
-        case 0xcb: skip = 8; break;
-        case 0xcc: case 0xd0: skip = 1; break;
-        case 0xcd: case 0xd1: skip = 2; break;
-        case 0xce: case 0xd2: skip = 4; break;
-        case 0xcf: case 0xd3: skip = 8; break;
-        case 0xd4: isPrefix = PREFIX_EXTS.has(bytes[pos]!); skip = 2; break; // fixext1
-        case 0xd5: skip = 3; break;
-        case 0xd6: isPrefix = PREFIX_EXTS.has(bytes[pos]!); skip = 5; break; // fixext4
-        case 0xd7: skip = 9; break;
-        case 0xd8: skip = 17; break;
-        case 0xdc: items = view.getUint16(pos); pos += 2; break;
-        case 0xdd: items = view.getUint32(pos); pos += 4; break;
-        case 0xde: items = view.getUint16(pos) * 2; pos += 2; break;
-        case 0xdf: items = view.getUint32(pos) * 2; pos += 4; break;
-        default: return; // 0xc1, never used: msgpackr refuses it
-      }
+    const t = bytes[pos++]!;
+    const kind = kinds[t]!;
+    const width = widths[t]!;
+    if (kind === INVALID || pos + width > end) return;
+    let length = width === 0 ? t & (kind === BYTES ? 0x1f : 0x0f) : readLength(view, pos, width);
+    pos += width;
+    if (kind === EXT && width === 0) {
+      const prefix = (t === 0xd4 || t === 0xd6) && PREFIX_EXTS.has(bytes[pos]!);
+      pos += fixed[t]!;
+      if (prefix) continue;
+      length = 0;
+    } else if (kind === SCALAR) {
+      pos += fixed[t]!;
+      length = 0;
+    } else if (kind === BYTES || kind === EXT) {
+      pos += length + fixed[t]!;
+      length = 0;
+    } else if (kind === MAP) {
+      length *= 2;
     }
-    pos += skip;
-    if (isPrefix) continue;
-    if (items > 0) {
+    if (length > 0) {
       // A container opens; it fills its parent's slot when its own last item is read.
-      if (remaining.length + 1 > maxDepth) {
+      if (remaining.length >= maxDepth) {
         throw new LimitError(`value nests deeper than ${maxDepth} levels (limits.maxDepth)`);
       }
-      remaining.push(items);
+      remaining.push(length);
       continue;
     }
     // A whole value was read: it fills one slot, which may complete containers up the stack.
@@ -231,13 +268,7 @@ function checkDepth(bytes: Uint8Array, maxDepth: number): void {
   }
 }
 
-function sizeOfHeader(token: number): number {
-  if (token === 0xc4 || token === 0xd9 || token === 0xc7) return 1;
-  if (token === 0xc5 || token === 0xda || token === 0xc8 || token === 0xdc || token === 0xde) {
-    return 2;
-  }
-  if (token === 0xc6 || token === 0xdb || token === 0xc9 || token === 0xdd || token === 0xdf) {
-    return 4;
-  }
-  return 0;
+function readLength(view: DataView, pos: number, width: number): number {
+  if (width === 1) return view.getUint8(pos);
+  return width === 2 ? view.getUint16(pos) : view.getUint32(pos);
 }

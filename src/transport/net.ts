@@ -18,7 +18,8 @@ export function dial(address: Address, tlsOptions?: ClientTlsOptions): Promise<n
     let socket: net.Socket;
     const event = address.scheme === 'tls' ? 'secureConnect' : 'connect';
     if (address.scheme === 'unix') socket = net.connect({ path: address.path });
-    else if (address.scheme === 'tcp') socket = net.connect({ host: address.host, port: address.port });
+    else if (address.scheme === 'tcp')
+      socket = net.connect({ host: address.host, port: address.port });
     else {
       const servername = net.isIP(address.host) ? undefined : address.host;
       socket = tls.connect({ servername, ...tlsOptions, host: address.host, port: address.port });

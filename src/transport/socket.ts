@@ -91,7 +91,8 @@ export class SocketTransport implements Transport {
 
   private flush(): void {
     if (this.batch.length === 0 || this.closedFlag) return;
-    const data = this.batch.length === 1 ? this.batch[0]! : Buffer.concat(this.batch, this.batchBytes);
+    const data =
+      this.batch.length === 1 ? this.batch[0]! : Buffer.concat(this.batch, this.batchBytes);
     this.batch = [];
     this.batchBytes = 0;
     this.write(data);

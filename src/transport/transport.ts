@@ -25,7 +25,11 @@ export interface Transport {
 }
 
 /** Waits for the next frame on a transport that has no other reader yet (handshakes). */
-export function nextFrame(transport: Transport, timeoutMs: number, what: string): Promise<Uint8Array> {
+export function nextFrame(
+  transport: Transport,
+  timeoutMs: number,
+  what: string,
+): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       done();

@@ -11,7 +11,11 @@ const api = {
 
 describe('smoke', () => {
   it('calls over tcp with an authkey', async () => {
-    const server = await serve(api, { listen: 'tcp://127.0.0.1:0', authkey: 'peekaboo', logger: false });
+    const server = await serve(api, {
+      listen: 'tcp://127.0.0.1:0',
+      authkey: 'peekaboo',
+      logger: false,
+    });
     const remote = await connect<typeof api>(server.urls[0]!, { authkey: 'peekaboo' });
     expect(await remote.add(2, 3)).toBe(5);
     expect(await remote.math.mul(4, 5)).toBe(20);

@@ -53,10 +53,14 @@ function checkHello(message: unknown[]): Record<string, unknown> {
     throw new ProtocolError('peer does not speak the farcall protocol');
   }
   if (message[2] !== PROTOCOL_VERSION) {
-    throw new ProtocolError(`peer speaks farcall protocol version ${String(message[2])}, not ${PROTOCOL_VERSION}`);
+    throw new ProtocolError(
+      `peer speaks farcall protocol version ${String(message[2])}, not ${PROTOCOL_VERSION}`,
+    );
   }
   const options = message[3];
-  return typeof options === 'object' && options !== null ? (options as Record<string, unknown>) : {};
+  return typeof options === 'object' && options !== null
+    ? (options as Record<string, unknown>)
+    : {};
 }
 
 function sameBytes(a: unknown, b: Uint8Array): boolean {
@@ -68,15 +72,27 @@ function sameBytes(a: unknown, b: Uint8Array): boolean {
  * knows the key and the server proves it back. Rejects with `AuthenticationError` (after
  * telling the client) on a wrong proof, `ProtocolError` on anything else unexpected.
  */
-export async function serverHandshake(transport: Transport, options: ProtocolOptions): Promise<void> {
+export async function serverHandshake(
+  transport: Transport,
+  options: ProtocolOptions,
+): Promise<void> {
   const key = options.authkey;
   const challenge = key ? randomBytes(CHALLENGE_BYTES) : undefined;
-  send(transport, [MessageType.HELLO, PROTOCOL_NAME, PROTOCOL_VERSION, challenge ? { challenge } : {}]);
+  send(transport, [
+    MessageType.HELLO,
+    PROTOCOL_NAME,
+    PROTOCOL_VERSION,
+    challenge ? { challenge } : {},
+  ]);
   checkHello(await receive(transport, options, 'HELLO'));
   if (!key || !challenge) return;
   const auth = await receive(transport, options, 'AUTH');
   const clientChallenge = auth[2];
-  if (auth[0] !== MessageType.AUTH || !(clientChallenge instanceof Uint8Array) || clientChallenge.length !== CHALLENGE_BYTES) {
+  if (
+    auth[0] !== MessageType.AUTH ||
+    !(clientChallenge instanceof Uint8Array) ||
+    clientChallenge.length !== CHALLENGE_BYTES
+  ) {
     send(transport, [MessageType.AUTH_FAIL, 'authentication required']);
     throw new AuthenticationError('client did not authenticate');
   }
@@ -92,13 +108,19 @@ export async function serverHandshake(transport: Transport, options: ProtocolOpt
  * the server asks for a key and none is configured, or when a key is configured and the server
  * does not ask for it (it could not prove it knows the key).
  */
-export async function clientHandshake(transport: Transport, options: ProtocolOptions): Promise<void> {
+export async function clientHandshake(
+  transport: Transport,
+  options: ProtocolOptions,
+): Promise<void> {
   const key = options.authkey;
   send(transport, [MessageType.HELLO, PROTOCOL_NAME, PROTOCOL_VERSION, {}]);
   const hello = checkHello(await receive(transport, options, 'HELLO'));
   const serverChallenge = hello.challenge;
   if (serverChallenge === undefined) {
-    if (key) throw new AuthenticationError('server does not use an authkey, so it cannot prove it knows ours');
+    if (key)
+      throw new AuthenticationError(
+        'server does not use an authkey, so it cannot prove it knows ours',
+      );
     return;
   }
   if (!(serverChallenge instanceof Uint8Array) || serverChallenge.length !== CHALLENGE_BYTES) {
@@ -106,10 +128,18 @@ export async function clientHandshake(transport: Transport, options: ProtocolOpt
   }
   if (!key) throw new AuthenticationError('server requires an authkey and none was given');
   const challenge = randomBytes(CHALLENGE_BYTES);
-  send(transport, [MessageType.AUTH, authProof(key, 'client', serverChallenge, challenge), challenge]);
+  send(transport, [
+    MessageType.AUTH,
+    authProof(key, 'client', serverChallenge, challenge),
+    challenge,
+  ]);
   const answer = await receive(transport, options, 'AUTH_OK');
-  if (answer[0] === MessageType.AUTH_FAIL) throw new AuthenticationError('server refused the authkey');
-  if (answer[0] !== MessageType.AUTH_OK || !sameBytes(answer[1], authProof(key, 'server', challenge, serverChallenge))) {
+  if (answer[0] === MessageType.AUTH_FAIL)
+    throw new AuthenticationError('server refused the authkey');
+  if (
+    answer[0] !== MessageType.AUTH_OK ||
+    !sameBytes(answer[1], authProof(key, 'server', challenge, serverChallenge))
+  ) {
     throw new AuthenticationError('server could not prove it knows the authkey');
   }
 }

@@ -1,5 +1,5 @@
-import type { Protocol, ProtocolConnection, ProtocolOptions } from '../protocol.js';
 import type { Transport } from '../../transport/transport.js';
+import type { Protocol, ProtocolConnection, ProtocolOptions } from '../protocol.js';
 import { clientHandshake, serverHandshake } from './handshake.js';
 import { decodeMessage, encodeMessage } from './messages.js';
 

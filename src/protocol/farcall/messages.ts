@@ -109,7 +109,13 @@ export function decodeMessage(frame: Uint8Array, maxDepth: number): Message {
     case MessageType.NOTIFY: {
       const options = optionsOf(m[3]);
       const method = stringOf(m[1], 'method');
-      return { type: 'notify', method, args: arrayOf(m[2]), meta: options?.meta, kwargs: options?.kwargs };
+      return {
+        type: 'notify',
+        method,
+        args: arrayOf(m[2]),
+        meta: options?.meta,
+        kwargs: options?.kwargs,
+      };
     }
     case MessageType.RESULT:
       return { type: 'result', id: idOf(m[1]), value: m[2] };
@@ -151,7 +157,10 @@ function optionsOf(value: unknown): CallOptions | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isRecord(value)) throw new ProtocolError('call options are not a map');
   const { meta, timeout, kwargs } = value;
-  if (meta !== undefined && !(isRecord(meta) && Object.values(meta).every((v) => typeof v === 'string'))) {
+  if (
+    meta !== undefined &&
+    !(isRecord(meta) && Object.values(meta).every((v) => typeof v === 'string'))
+  ) {
     throw new ProtocolError('call metadata is not a map of strings');
   }
   if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0)) {
