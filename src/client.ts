@@ -2,6 +2,7 @@ import { FarcallError, UsageError } from './errors.js';
 import { type Limits, resolveLimits } from './limits.js';
 import { type Logger, resolveLogger } from './logger.js';
 import { loadProtocol, type ProtocolName } from './protocol/index.js';
+import type { PythonOptions } from './protocol/python/index.js';
 import { makeProxy, proxyState, type Remote } from './proxy.js';
 import { LIST_METHODS } from './registry.js';
 import { type CallOptions, Session } from './session.js';
@@ -20,8 +21,8 @@ export interface ConnectOptions {
   tls?: ClientTlsOptions | undefined;
   limits?: Partial<Limits> | undefined;
   logger?: Logger | false | undefined;
-  /** Options of the Python protocol: `form` is `'pickle'` (default), `'single'` or `'json'`. */
-  python?: { form?: 'pickle' | 'single' | 'json'; pickleProtocol?: 2 | 3 | 4 } | undefined;
+  /** Options of the Python protocol: the call `form`, `pickleProtocol`, `allowMd5`. */
+  python?: PythonOptions | undefined;
 }
 
 /** Turns a string or byte key into bytes; an empty key is a usage error, not "no key". */

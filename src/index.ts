@@ -35,6 +35,7 @@ export {
 export { DEFAULT_LIMITS, type Limits } from './limits.js';
 export type { Logger } from './logger.js';
 export type { ProtocolName } from './protocol/index.js';
+export type { PythonForm, PythonOptions } from './protocol/python/index.js';
 export type { Remote } from './proxy.js';
 export { acceptsKwargs, LIST_METHODS } from './registry.js';
 export { type ServeOptions, type Server, serve } from './server.js';

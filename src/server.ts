@@ -5,6 +5,7 @@ import { type Limits, resolveLimits } from './limits.js';
 import { type Logger, resolveLogger } from './logger.js';
 import { loadProtocol, type ProtocolName } from './protocol/index.js';
 import type { Protocol } from './protocol/protocol.js';
+import type { PythonOptions } from './protocol/python/index.js';
 import { Registry } from './registry.js';
 import { Session } from './session.js';
 import { type Listener, listen, type ServerTlsOptions } from './transport/net.js';
@@ -25,8 +26,8 @@ export interface ServeOptions {
   /** Send thrown errors' stacks to callers (off: stacks can leak paths and code). */
   exposeStack?: boolean | undefined;
   logger?: Logger | false | undefined;
-  /** Options of the Python protocol (see the docs). */
-  python?: Record<string, unknown> | undefined;
+  /** Options of the Python protocol: `pickleProtocol`, `allowMd5`. */
+  python?: PythonOptions | undefined;
 }
 
 export interface Server {

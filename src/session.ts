@@ -208,7 +208,7 @@ export class Session {
     try {
       message = this.protocol.decode(frame);
     } catch (error) {
-      this.options.logger.warn(`closing connection from ${this.peer}: ${(error as Error).message}`);
+      // Teardown logs why: the peer broke the protocol, and only this connection pays for it.
       this.transport.close(error as Error);
       return;
     }
@@ -369,6 +369,10 @@ export class Session {
       ? 'connection closed'
       : `connection to ${this.peer} lost${cause ? `: ${cause.message}` : ''}`;
     this.closedError = new ConnectionClosedError(reason, { cause, requested });
+    if (cause instanceof FarcallError) {
+      // A frame over a limit, a malformed message: say which connection and why.
+      this.options.logger.warn(`closing connection from ${this.peer}: ${cause.message}`);
+    }
     const pending = [...this.pending.entries()];
     this.pending.clear();
     for (const [, entry] of pending) {

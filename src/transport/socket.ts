@@ -26,7 +26,7 @@ export class SocketTransport implements Transport {
   readonly peer: string;
 
   private readonly decoder: FrameDecoder;
-  private batch: Buffer[] = [];
+  private batch: Uint8Array[] = [];
   private batchBytes = 0;
   private flushScheduled = false;
   private pauses = 0;
@@ -67,15 +67,15 @@ export class SocketTransport implements Transport {
 
   send(frame: Uint8Array): void {
     if (this.closedFlag) return;
-    const header = frameHeader(frame.length);
     if (frame.length >= COALESCE_BYTES) {
       this.flush();
-      this.socket.write(header);
+      this.socket.write(frameHeader(frame.length));
       this.write(frame);
       return;
     }
-    this.batch.push(header, frame as Buffer);
-    this.batchBytes += header.length + frame.length;
+    // Below COALESCE_BYTES the header is the 4-byte form; `flush` writes it.
+    this.batch.push(frame);
+    this.batchBytes += 4 + frame.length;
     if (this.batchBytes >= COALESCE_BYTES) {
       this.flush();
     } else if (!this.flushScheduled) {
@@ -89,10 +89,19 @@ export class SocketTransport implements Transport {
     this.flush();
   };
 
+  /**
+   * Writes the batch as one buffer of headers and bodies, allocated once: cheaper than a header
+   * buffer per frame plus a `Buffer.concat` (docs/benchmarks.md has the figures).
+   */
   private flush(): void {
     if (this.batch.length === 0 || this.closedFlag) return;
-    const data =
-      this.batch.length === 1 ? this.batch[0]! : Buffer.concat(this.batch, this.batchBytes);
+    const data = Buffer.allocUnsafe(this.batchBytes);
+    let offset = 0;
+    for (const frame of this.batch) {
+      data.writeInt32BE(frame.length, offset);
+      data.set(frame, offset + 4);
+      offset += 4 + frame.length;
+    }
     this.batch = [];
     this.batchBytes = 0;
     this.write(data);

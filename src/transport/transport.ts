@@ -23,33 +23,3 @@ export interface Transport {
   /** A human-readable description of the peer, for logs (`127.0.0.1:51234`). */
   readonly peer: string;
 }
-
-/** Waits for the next frame on a transport that has no other reader yet (handshakes). */
-export function nextFrame(
-  transport: Transport,
-  timeoutMs: number,
-  what: string,
-): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      done();
-      reject(new Error(`no ${what} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const prevFrame = transport.onFrame;
-    const prevClose = transport.onClose;
-    const done = () => {
-      clearTimeout(timer);
-      transport.onFrame = prevFrame;
-      transport.onClose = prevClose;
-    };
-    transport.onFrame = (frame) => {
-      done();
-      resolve(frame.slice());
-    };
-    transport.onClose = (error) => {
-      done();
-      reject(error ?? new Error(`connection closed before ${what}`));
-      prevClose(error);
-    };
-  });
-}

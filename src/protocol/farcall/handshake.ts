@@ -1,7 +1,8 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { decodeMsgpack, encodeMsgpack } from '../../codec/msgpack.js';
 import { AuthenticationError, ProtocolError } from '../../errors.js';
-import { nextFrame, type Transport } from '../../transport/transport.js';
+import { FrameReader } from '../../transport/frame-reader.js';
+import type { Transport } from '../../transport/transport.js';
 import type { ProtocolOptions } from '../protocol.js';
 import { MessageType } from './messages.js';
 
@@ -30,22 +31,34 @@ export function authProof(
     .digest();
 }
 
+/** Handshake messages are small: a HELLO with a challenge, an AUTH with a proof. */
+const MAX_HANDSHAKE_BYTES = 1024;
+
 function send(transport: Transport, message: unknown[]): void {
   transport.send(encodeMsgpack(message, HANDSHAKE_DEPTH));
 }
 
-async function receive(transport: Transport, options: ProtocolOptions, what: string) {
-  let frame: Uint8Array;
-  try {
-    frame = await nextFrame(transport, options.limits.handshakeTimeoutMs, what);
-  } catch (error) {
-    throw new ProtocolError(`handshake failed: ${(error as Error).message}`, { cause: error });
-  }
-  const message = decodeMsgpack(frame, HANDSHAKE_DEPTH);
+async function receive(reader: FrameReader, what: string): Promise<unknown[]> {
+  const message = decodeMsgpack(await reader.next(what), HANDSHAKE_DEPTH);
   if (!Array.isArray(message) || typeof message[0] !== 'number') {
     throw new ProtocolError(`expected ${what}, got a message of the wrong shape`);
   }
-  return message as unknown[];
+  return message;
+}
+
+/** Runs one side of the opening with a reader that owns the transport until it is done. */
+async function withReader(
+  transport: Transport,
+  options: ProtocolOptions,
+  run: (reader: FrameReader) => Promise<void>,
+): Promise<void> {
+  const timeoutMs = options.limits.handshakeTimeoutMs;
+  const reader = new FrameReader(transport, timeoutMs, MAX_HANDSHAKE_BYTES);
+  try {
+    await run(reader);
+  } finally {
+    reader.release();
+  }
 }
 
 function checkHello(message: unknown[]): Record<string, unknown> {
@@ -72,10 +85,12 @@ function sameBytes(a: unknown, b: Uint8Array): boolean {
  * knows the key and the server proves it back. Rejects with `AuthenticationError` (after
  * telling the client) on a wrong proof, `ProtocolError` on anything else unexpected.
  */
-export async function serverHandshake(
-  transport: Transport,
-  options: ProtocolOptions,
-): Promise<void> {
+export function serverHandshake(transport: Transport, options: ProtocolOptions): Promise<void> {
+  return withReader(transport, options, (reader) => serverSide(reader, options));
+}
+
+async function serverSide(reader: FrameReader, options: ProtocolOptions): Promise<void> {
+  const { transport } = reader;
   const key = options.authkey;
   const challenge = key ? randomBytes(CHALLENGE_BYTES) : undefined;
   send(transport, [
@@ -84,9 +99,9 @@ export async function serverHandshake(
     PROTOCOL_VERSION,
     challenge ? { challenge } : {},
   ]);
-  checkHello(await receive(transport, options, 'HELLO'));
+  checkHello(await receive(reader, 'HELLO'));
   if (!key || !challenge) return;
-  const auth = await receive(transport, options, 'AUTH');
+  const auth = await receive(reader, 'AUTH');
   const clientChallenge = auth[2];
   if (
     auth[0] !== MessageType.AUTH ||
@@ -108,13 +123,15 @@ export async function serverHandshake(
  * the server asks for a key and none is configured, or when a key is configured and the server
  * does not ask for it (it could not prove it knows the key).
  */
-export async function clientHandshake(
-  transport: Transport,
-  options: ProtocolOptions,
-): Promise<void> {
+export function clientHandshake(transport: Transport, options: ProtocolOptions): Promise<void> {
+  return withReader(transport, options, (reader) => clientSide(reader, options));
+}
+
+async function clientSide(reader: FrameReader, options: ProtocolOptions): Promise<void> {
+  const { transport } = reader;
   const key = options.authkey;
   send(transport, [MessageType.HELLO, PROTOCOL_NAME, PROTOCOL_VERSION, {}]);
-  const hello = checkHello(await receive(transport, options, 'HELLO'));
+  const hello = checkHello(await receive(reader, 'HELLO'));
   const serverChallenge = hello.challenge;
   if (serverChallenge === undefined) {
     if (key)
@@ -133,7 +150,7 @@ export async function clientHandshake(
     authProof(key, 'client', serverChallenge, challenge),
     challenge,
   ]);
-  const answer = await receive(transport, options, 'AUTH_OK');
+  const answer = await receive(reader, 'AUTH_OK');
   if (answer[0] === MessageType.AUTH_FAIL)
     throw new AuthenticationError('server refused the authkey');
   if (
