@@ -7,6 +7,7 @@ It prints 'listening on PORT' once it accepts connections.
 """
 import pickle
 import sys
+from multiprocessing import AuthenticationError
 from multiprocessing.connection import Listener
 from threading import Thread
 
@@ -35,7 +36,12 @@ def main():
     listener = Listener(('127.0.0.1', port), authkey=b'peekaboo')
     print(f'listening on {listener.address[1]}', flush=True)
     while True:
-        conn = listener.accept()
+        try:
+            conn = listener.accept()
+        except (AuthenticationError, EOFError, OSError) as error:
+            # A client with the wrong key must not take the server down with it.
+            print(f'refused a client: {error!r}', file=sys.stderr, flush=True)
+            continue
         Thread(target=serve_client, args=(conn,), daemon=True).start()
 
 
