@@ -38,7 +38,16 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
 
 /** Merges user overrides onto the defaults, refusing values that make no sense. */
 export function resolveLimits(overrides?: Partial<Limits>): Limits {
-  const limits = { ...DEFAULT_LIMITS, ...overrides };
+  const limits: Limits = { ...DEFAULT_LIMITS };
+  for (const [key, value] of Object.entries(overrides ?? {})) {
+    if (!Object.hasOwn(DEFAULT_LIMITS, key)) {
+      throw new RangeError(
+        `farcall: unknown limit '${key}' (known: ${Object.keys(DEFAULT_LIMITS).join(', ')})`,
+      );
+    }
+    // An override of undefined means "the default", as it does for every other option.
+    if (value !== undefined) limits[key as keyof Limits] = value;
+  }
   for (const [key, value] of Object.entries(limits)) {
     if (typeof value !== 'number' || !(value > 0)) {
       throw new RangeError(

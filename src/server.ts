@@ -86,7 +86,13 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
 
   const listeners: Listener[] = [];
   try {
-    for (const address of addresses) listeners.push(await listen(address, options.tls, accept));
+    const onTlsError = (error: Error, socket: Socket) =>
+      logger.warn(
+        `TLS handshake with ${socket.remoteAddress}:${socket.remotePort} failed: ${error.message}`,
+      );
+    for (const address of addresses) {
+      listeners.push(await listen(address, options.tls, accept, onTlsError));
+    }
   } catch (error) {
     await Promise.all(listeners.map((l) => l.close()));
     throw error;
@@ -101,11 +107,13 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
 
   const close = (drainMs = 5000): Promise<void> => {
     closing ??= (async () => {
-      await Promise.all([
-        ...listeners.map((l) => l.close()),
-        ...[...sessions].map((s) => s.close(drainMs)),
-      ]);
+      // Stop accepting now; a listener's close only completes once its connections are gone.
+      const stopped = Promise.all(listeners.map((l) => l.close()));
+      await Promise.all([...sessions].map((s) => s.close(drainMs)));
+      // Answers are flushed by now; a peer that keeps its half of the socket open, or one still
+      // in its handshake, must not hold the server up.
       for (const socket of sockets) socket.destroy();
+      await stopped;
     })();
     return closing;
   };

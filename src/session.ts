@@ -258,36 +258,48 @@ export class Session {
     }
   }
 
+  /**
+   * Runs one incoming call and answers it. Whatever the function does (returns, throws, rejects
+   * with any value at all), the call is answered or dropped and `finishCall` runs exactly once.
+   */
   private runCall(message: CallMessage): Promise<void> | void {
+    const { id } = message;
     if (this.draining) {
-      this.answerError(message.id, {
+      this.answerError(id, {
         name: 'UnavailableError',
         message: 'server is shutting down',
         code: ErrorCode.UNAVAILABLE,
       });
-      return this.finishCall(message.id);
+      return this.finishCall(id);
     }
     let result: unknown;
     try {
       result = this.invoke(message.method, message.args, message.kwargs);
     } catch (error) {
-      this.answerError(message.id, this.toWireError(error));
-      return this.finishCall(message.id);
+      this.answerError(id, this.toWireError(error));
+      return this.finishCall(id);
     }
     if (isThenable(result)) {
-      return Promise.resolve(result).then(
-        (value) => {
-          this.answer(message.id, value);
-          this.finishCall(message.id);
-        },
-        (error) => {
-          this.answerError(message.id, this.toWireError(error));
-          this.finishCall(message.id);
-        },
-      );
+      return Promise.resolve(result)
+        .then(
+          (value) => this.answer(id, value),
+          (error: unknown) => this.answerError(id, this.toWireError(error)),
+        )
+        .catch((error: unknown) => this.internalError(id, error))
+        .finally(() => this.finishCall(id));
     }
-    this.answer(message.id, result);
-    return this.finishCall(message.id);
+    this.answer(id, result);
+    return this.finishCall(id);
+  }
+
+  /** Last resort when answering itself failed: log it, and tell the caller something. */
+  private internalError(id: number, error: unknown): void {
+    this.options.logger.warn(`could not answer a call from ${this.peer}: ${describe(error)}`);
+    this.answerError(id, {
+      name: 'InternalError',
+      message: 'the server could not answer',
+      code: ErrorCode.INTERNAL,
+    });
   }
 
   private invoke(method: string, args: unknown[], kwargs: Record<string, unknown> | undefined) {
@@ -339,8 +351,12 @@ export class Session {
     try {
       frame = this.protocol.encode({ type: 'error', id, error });
     } catch {
-      // The error's data could not be encoded: send the error without it.
-      frame = this.protocol.encode({ type: 'error', id, error: { ...error, data: undefined } });
+      try {
+        // The error's data could not be encoded: send the error without it.
+        frame = this.protocol.encode({ type: 'error', id, error: { ...error, data: undefined } });
+      } catch {
+        frame = this.protocol.encode({ type: 'error', id, error: UNENCODABLE_ERROR });
+      }
     }
     this.transport.send(frame);
   }
@@ -386,30 +402,53 @@ export class Session {
 }
 
 /** Builds the error shape that crosses the wire from anything a function threw. */
+/** Sent when even a thrown error's name and message cannot be encoded. */
+const UNENCODABLE_ERROR: WireError = {
+  name: 'Error',
+  message: 'the function threw an error that could not be encoded',
+  code: ErrorCode.APPLICATION_ERROR,
+};
+
+/**
+ * Builds the error shape that crosses the wire from anything a function threw: an `Error`
+ * keeps its name, message, `data` (or a Node-style `code` as `{ code }`) and, if asked, its
+ * stack; other values become an `Error` with the value as `data`. Never throws, whatever the
+ * value (getters that throw, symbols, objects without a prototype).
+ */
 export function toWireError(error: unknown, exposeStack: boolean): WireError {
-  if (error instanceof Error) {
-    const wire: WireError = {
-      name: error.name || error.constructor?.name || 'Error',
-      message: error.message,
-      code: error instanceof RemoteError ? error.code : ErrorCode.APPLICATION_ERROR,
-    };
-    const extra = error as { data?: unknown; code?: unknown };
-    if (extra.data !== undefined) wire.data = extra.data;
-    else if (
-      !(error instanceof RemoteError) &&
-      (typeof extra.code === 'string' || typeof extra.code === 'number')
-    ) {
-      wire.data = { code: extra.code };
-    }
-    if (exposeStack && error.stack) wire.stack = error.stack;
-    return wire;
+  try {
+    return error instanceof Error ? fromError(error, exposeStack) : fromValue(error);
+  } catch {
+    return UNENCODABLE_ERROR;
   }
+}
+
+function fromError(error: Error, exposeStack: boolean): WireError {
+  const name = typeof error.name === 'string' && error.name ? error.name : error.constructor?.name;
+  const wire: WireError = {
+    name: typeof name === 'string' && name ? name : 'Error',
+    message: typeof error.message === 'string' ? error.message : describe(error.message),
+    code: error instanceof RemoteError ? error.code : ErrorCode.APPLICATION_ERROR,
+  };
+  const extra = error as { data?: unknown; code?: unknown };
+  if (extra.data !== undefined) wire.data = extra.data;
+  else if (
+    !(error instanceof RemoteError) &&
+    (typeof extra.code === 'string' || typeof extra.code === 'number')
+  ) {
+    wire.data = { code: extra.code };
+  }
+  if (exposeStack && typeof error.stack === 'string') wire.stack = error.stack;
+  return wire;
+}
+
+function fromValue(value: unknown): WireError {
   // Strings, numbers and objects thrown as they are still arrive as a RemoteError.
   return {
     name: 'Error',
-    message: typeof error === 'string' ? error : `non-Error value thrown: ${describe(error)}`,
+    message: typeof value === 'string' ? value : `non-Error value thrown: ${describe(value)}`,
     code: ErrorCode.APPLICATION_ERROR,
-    data: typeof error === 'string' ? undefined : error,
+    data: typeof value === 'string' ? undefined : value,
   };
 }
 
@@ -438,11 +477,16 @@ function abortError(signal: AbortSignal): Error {
   return new AbortError('call aborted', { cause: reason });
 }
 
+/** A short text for logs and messages; never throws. */
 function describe(value: unknown): string {
-  if (value instanceof Error) return `${value.name}: ${value.message}`;
   try {
+    if (value instanceof Error) return `${String(value.name)}: ${String(value.message)}`;
     return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   } catch {
-    return String(value);
+    try {
+      return String(value);
+    } catch {
+      return Object.prototype.toString.call(value);
+    }
   }
 }

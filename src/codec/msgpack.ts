@@ -55,10 +55,12 @@ const packr = new Packr({
 
 /**
  * Encodes a value. Throws `CodecError` for values it cannot carry (functions, symbols, cycles
- * through objects) and `LimitError` past `maxDepth`.
+ * through objects) and `LimitError` past `maxDepth` levels below the `envelope` levels of
+ * protocol containers.
  */
-export function encodeMsgpack(value: unknown, maxDepth: number): Uint8Array {
-  const prepared = prepare(value, 0, maxDepth, []);
+export function encodeMsgpack(value: unknown, maxDepth: number, envelope = 0): Uint8Array {
+  // Counting from -envelope makes the limit apply to user values, not to the message around them.
+  const prepared = prepare(value, -envelope, maxDepth, []);
   try {
     return packr.pack(prepared);
   } catch (error) {
@@ -67,11 +69,12 @@ export function encodeMsgpack(value: unknown, maxDepth: number): Uint8Array {
 }
 
 /**
- * Decodes one value. Throws `LimitError` when nesting passes `maxDepth` (checked on the bytes,
+ * Decodes one value. `envelope` levels of protocol containers around the user's values do not
+ * count. Throws `LimitError` when nesting passes `maxDepth` (checked on the bytes,
  * before any object is built) and `CodecError` for anything that is not valid MessagePack.
  */
-export function decodeMsgpack(bytes: Uint8Array, maxDepth: number): unknown {
-  checkDepth(bytes, maxDepth);
+export function decodeMsgpack(bytes: Uint8Array, maxDepth: number, envelope = 0): unknown {
+  checkDepth(bytes, maxDepth, envelope);
   try {
     return packr.unpack(bytes);
   } catch (error) {
@@ -89,7 +92,9 @@ function prepare(value: unknown, depth: number, maxDepth: number, ancestors: obj
     }
     return value;
   }
-  if (depth >= maxDepth) throw new LimitError(`value nests deeper than ${maxDepth} levels`);
+  if (depth >= maxDepth) {
+    throw new LimitError(`value nests deeper than ${maxDepth} levels (limits.maxDepth)`);
+  }
   if (ancestors.includes(value)) {
     if (Array.isArray(value)) return value; // msgpackr's structured clone restores it
     throw new CodecError('cannot encode a cycle through an object or Map');
@@ -225,7 +230,7 @@ token(0xdf, 0xdf, MAP, 4);
  * msgpackr recurses into it. Linear in the input; allocates only the small depth stack.
  * Truncated or invalid input is left for msgpackr to report.
  */
-function checkDepth(bytes: Uint8Array, maxDepth: number): void {
+function checkDepth(bytes: Uint8Array, maxDepth: number, envelope: number): void {
   const remaining: number[] = []; // items still expected by each open container
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const end = bytes.length;
@@ -253,7 +258,7 @@ function checkDepth(bytes: Uint8Array, maxDepth: number): void {
     }
     if (length > 0) {
       // A container opens; it fills its parent's slot when its own last item is read.
-      if (remaining.length >= maxDepth) {
+      if (remaining.length >= maxDepth + envelope) {
         throw new LimitError(`value nests deeper than ${maxDepth} levels (limits.maxDepth)`);
       }
       remaining.push(length);

@@ -1,4 +1,4 @@
-import { ProtocolError, TimeoutError } from '../errors.js';
+import { ConnectionClosedError, FarcallError, ProtocolError, TimeoutError } from '../errors.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -23,7 +23,7 @@ export class FrameReader {
   ) {
     this.deadline = Date.now() + timeoutMs;
     if (transport.closed)
-      this.failure = new ProtocolError('the connection closed before the handshake');
+      this.failure = new ConnectionClosedError('the connection closed before the handshake');
     this.prevFrame = transport.onFrame;
     this.prevClose = transport.onClose;
     transport.onFrame = (frame) => {
@@ -31,10 +31,13 @@ export class FrameReader {
       this.wake();
     };
     transport.onClose = (error) => {
-      const reason = error ? `: ${error.message}` : '';
-      this.failure = new ProtocolError(`the connection closed during the handshake${reason}`, {
-        cause: error,
-      });
+      const message = `the connection closed during the handshake${error ? `: ${error.message}` : ''}`;
+      // A peer that broke the framing is a protocol failure; a peer that hung up, or a socket or
+      // TLS error (a refused client certificate), is a closed connection.
+      this.failure =
+        error instanceof FarcallError
+          ? new ProtocolError(message, { cause: error })
+          : new ConnectionClosedError(message, { cause: error });
       this.wake();
       this.prevClose(error);
     };

@@ -25,33 +25,64 @@ export function frameHeader(length: number): Buffer {
  * frame, with a view that is valid until `onFrame` returns. A header announcing more than
  * `maxFrameBytes`, or a negative length other than -1, throws (`LimitError`, `ProtocolError`)
  * before any of the body is buffered; the caller closes the connection.
+ *
+ * `pause` stops delivery at once, even in the middle of a chunk that holds many frames: the
+ * rest stays buffered until `resume`, which delivers it on a later turn of the event loop (never
+ * from inside the `resume` call, so an `onFrame` that resumes does not re-enter the parser).
  */
 export class FrameDecoder {
   private chunks: Buffer[] = [];
   private buffered = 0;
   /** Bytes needed before parsing can go on: a header's worth, or the whole of a known frame. */
   private needed = 0;
+  private paused = false;
+  private resumeScheduled = false;
 
   constructor(
     private readonly maxFrameBytes: number,
     private readonly onFrame: (frame: Buffer) => void,
+    /** Called with an error thrown while parsing buffered bytes after `resume`. */
+    private readonly onError: (error: Error) => void = () => {},
   ) {}
 
-  /** Bytes held back waiting for the rest of a frame. */
+  /** Bytes held back: the start of a frame, or whole frames waiting for `resume`. */
   get bufferedBytes(): number {
     return this.buffered;
   }
 
   push(chunk: Buffer): void {
-    if (this.buffered === 0) {
+    if (this.buffered === 0 && !this.paused) {
       this.parse(chunk);
       return;
     }
     // A frame split over chunks: collect until it is whole, so a large frame is copied once.
     this.chunks.push(chunk);
     this.buffered += chunk.length;
-    if (this.buffered < this.needed) return;
-    const buf = Buffer.concat(this.chunks, this.buffered);
+    if (!this.paused && this.buffered >= this.needed) this.parseBuffered();
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    if (this.buffered === 0 || this.resumeScheduled) return;
+    this.resumeScheduled = true;
+    setImmediate(() => {
+      this.resumeScheduled = false;
+      if (this.paused || this.buffered < this.needed) return;
+      try {
+        this.parseBuffered();
+      } catch (error) {
+        this.onError(error as Error);
+      }
+    });
+  }
+
+  private parseBuffered(): void {
+    const buf =
+      this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
     this.chunks = [];
     this.buffered = 0;
     this.parse(buf);
@@ -61,7 +92,7 @@ export class FrameDecoder {
     let offset = 0;
     const end = buf.length;
     let needed = 4;
-    while (end - offset >= 4) {
+    while (end - offset >= 4 && !this.paused) {
       let length = buf.readInt32BE(offset);
       let headerSize = 4;
       if (length < 0) {
@@ -86,7 +117,6 @@ export class FrameDecoder {
       const start = offset + headerSize;
       offset = start + length;
       this.onFrame(buf.subarray(start, offset));
-      needed = 4;
     }
     if (offset < end) {
       // Copy the tail so the caller's chunk (often a slab shared with other sockets) is freed.
@@ -94,6 +124,8 @@ export class FrameDecoder {
       this.chunks = [tail];
       this.buffered = tail.length;
       this.needed = needed;
+    } else {
+      this.needed = 0;
     }
   }
 }

@@ -45,13 +45,14 @@ export interface Listener {
 
 /**
  * Listens on a tcp, tls or unix address and hands each accepted socket to `onSocket` (for TLS,
- * after the TLS handshake). A stale unix socket file (nobody listening) is replaced; a live one
+ * after the TLS handshake; a failed TLS handshake goes to `onTlsError`). A stale unix socket file (nobody listening) is replaced; a live one
  * is an error. Rejects with the listen error (address in use, permission).
  */
 export async function listen(
   address: Address,
   tlsOptions: ServerTlsOptions | undefined,
   onSocket: (socket: net.Socket) => void,
+  onTlsError: (error: Error, socket: net.Socket) => void = () => {},
 ): Promise<Listener> {
   let server: net.Server;
   if (address.scheme === 'tls') {
@@ -59,8 +60,8 @@ export async function listen(
       throw new UsageError('a tls:// address needs the tls option with a key and cert');
     }
     server = tls.createServer(tlsOptions, onSocket);
-    // A failed TLS handshake is that client's problem; it must not take the server down.
-    server.on('tlsClientError', () => {});
+    // A failed TLS handshake is that client's problem: report it, and serve on.
+    server.on('tlsClientError', onTlsError);
   } else {
     server = net.createServer(onSocket);
   }

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { ProtocolError } from '../errors.js';
 import { FrameDecoder, frameHeader } from './framer.js';
 import type { Transport } from './transport.js';
 
@@ -39,7 +40,11 @@ export class SocketTransport implements Transport {
     private readonly options: SocketTransportOptions,
   ) {
     this.peer = describePeer(socket);
-    this.decoder = new FrameDecoder(options.maxFrameBytes, (frame) => this.onFrame(frame));
+    this.decoder = new FrameDecoder(
+      options.maxFrameBytes,
+      (frame) => this.onFrame(frame),
+      (error) => this.close(error),
+    );
     socket.setNoDelay?.(true);
     socket.on('data', (chunk: Buffer) => {
       if (this.closedFlag) return;
@@ -58,7 +63,16 @@ export class SocketTransport implements Transport {
     socket.on('error', (error) => {
       this.closeError ??= error;
     });
-    socket.on('close', () => this.finish());
+    socket.on('close', () => {
+      const partial = this.decoder.bufferedBytes;
+      if (partial > 0 && !this.closedFlag) {
+        // The peer hung up mid-frame: a truncated message, worth a line in the log.
+        this.closeError ??= new ProtocolError(
+          `connection closed in the middle of a frame (${partial} bytes buffered)`,
+        );
+      }
+      this.finish();
+    });
   }
 
   get closed(): boolean {
@@ -115,12 +129,19 @@ export class SocketTransport implements Transport {
     }
   }
 
+  /** Stops reading the peer: the socket stops, and so does delivery of frames already read. */
   pause(): void {
-    if (this.pauses++ === 0) this.socket.pause();
+    if (this.pauses++ === 0) {
+      this.socket.pause();
+      this.decoder.pause();
+    }
   }
 
   resume(): void {
-    if (this.pauses > 0 && --this.pauses === 0 && !this.closedFlag) this.socket.resume();
+    if (this.pauses > 0 && --this.pauses === 0 && !this.closedFlag) {
+      this.decoder.resume();
+      this.socket.resume();
+    }
   }
 
   close(error?: Error): void {

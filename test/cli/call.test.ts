@@ -33,9 +33,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  expect(await server?.stop()).toBe(0);
+  // One hook, in this order: vitest runs separate afterAll hooks last-registered first, which
+  // would SIGKILL the server before it could be stopped gracefully.
+  try {
+    expect(await server?.stop()).toBe(0);
+  } finally {
+    killServers();
+  }
 });
-afterAll(killServers);
 
 describe('farcall serve', () => {
   it('prints one "listening on URL" line per address, with the bound port', () => {

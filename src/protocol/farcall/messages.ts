@@ -20,7 +20,7 @@ export const MessageType = {
   AUTH_FAIL: 10,
 } as const;
 
-/** The message array and the `args` array sit above user values; they count towards depth. */
+/** The message array and the `args` array sit above user values; the depth limit skips them. */
 const ENVELOPE_DEPTH = 2;
 
 interface CallOptions {
@@ -34,30 +34,37 @@ interface CallOptions {
  * when it nests deeper than `maxDepth`.
  */
 export function encodeMessage(message: Message, maxDepth: number): Uint8Array {
-  const depth = maxDepth + ENVELOPE_DEPTH;
   switch (message.type) {
     case 'call': {
       const options = callOptions(message.meta, message.timeoutMs, message.kwargs);
       const array: unknown[] = [MessageType.CALL, message.id, message.method, message.args];
       if (options) array.push(options);
-      return encodeMsgpack(array, depth);
+      return encodeMsgpack(array, maxDepth, ENVELOPE_DEPTH);
     }
     case 'notify': {
       const options = callOptions(message.meta, undefined, message.kwargs);
       const array: unknown[] = [MessageType.NOTIFY, message.method, message.args];
       if (options) array.push(options);
-      return encodeMsgpack(array, depth);
+      return encodeMsgpack(array, maxDepth, ENVELOPE_DEPTH);
     }
     case 'result':
-      return encodeMsgpack([MessageType.RESULT, message.id, message.value], depth);
+      return encodeMsgpack(
+        [MessageType.RESULT, message.id, message.value],
+        maxDepth,
+        ENVELOPE_DEPTH,
+      );
     case 'error':
-      return encodeMsgpack([MessageType.ERROR, message.id, wireErrorObject(message.error)], depth);
+      return encodeMsgpack(
+        [MessageType.ERROR, message.id, wireErrorObject(message.error)],
+        maxDepth,
+        ENVELOPE_DEPTH,
+      );
     case 'cancel':
-      return encodeMsgpack([MessageType.CANCEL, message.id], depth);
+      return encodeMsgpack([MessageType.CANCEL, message.id], maxDepth, ENVELOPE_DEPTH);
     case 'ping':
-      return encodeMsgpack([MessageType.PING, message.nonce], depth);
+      return encodeMsgpack([MessageType.PING, message.nonce], maxDepth, ENVELOPE_DEPTH);
     case 'pong':
-      return encodeMsgpack([MessageType.PONG, message.nonce], depth);
+      return encodeMsgpack([MessageType.PONG, message.nonce], maxDepth, ENVELOPE_DEPTH);
   }
 }
 
@@ -91,7 +98,7 @@ function wireErrorObject(error: WireError): Record<string, unknown> {
  * for nesting past `maxDepth`. Handshake types are refused here: they belong to the handshake.
  */
 export function decodeMessage(frame: Uint8Array, maxDepth: number): Message {
-  const m = decodeMsgpack(frame, maxDepth + ENVELOPE_DEPTH);
+  const m = decodeMsgpack(frame, maxDepth, ENVELOPE_DEPTH);
   if (!Array.isArray(m) || m.length < 2) throw new ProtocolError('message is not an array');
   switch (m[0]) {
     case MessageType.CALL: {

@@ -1,0 +1,355 @@
+/**
+ * Each field of `DEFAULT_LIMITS`: its default is the value src/limits.ts documents, the server
+ * (and where it applies, the client) enforces that value, and an override takes effect.
+ */
+import net from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  ConnectionClosedError,
+  close,
+  connect,
+  DEFAULT_LIMITS,
+  invoke,
+  LimitError,
+  type Limits,
+  serve,
+} from '../../src/index.js';
+import { resolveLimits } from '../../src/limits.js';
+import { SocketTransport } from '../../src/transport/socket.js';
+import {
+  about,
+  callOfSize,
+  deepCallBytes,
+  encode,
+  frame,
+  header,
+  rawConnect,
+  sleep,
+  startTarget,
+  type Target,
+  until,
+} from '../helpers/raw-client.js';
+
+const MiB = 1024 * 1024;
+/** Captured before any test fakes timers: a wait that really waits. */
+const realSetTimeout = globalThis.setTimeout;
+const realSleep = (ms: number) => new Promise<void>((resolve) => realSetTimeout(resolve, ms));
+
+const targets: Target[] = [];
+async function target(api: object = {}, limits?: Partial<Limits>): Promise<Target> {
+  const t = await startTarget(api, limits ? { limits } : {});
+  targets.push(t);
+  return t;
+}
+afterEach(async () => {
+  vi.useRealTimers();
+  await Promise.all(targets.splice(0).map((t) => t.close()));
+});
+
+/** `depth` arrays, each holding the next. */
+function nest(depth: number): unknown {
+  let value: unknown = 0;
+  for (let i = 0; i < depth; i++) value = [value];
+  return value;
+}
+
+it('DEFAULT_LIMITS holds the documented values and cannot be changed', () => {
+  expect(DEFAULT_LIMITS).toEqual({
+    maxFrameBytes: 64 * MiB,
+    maxInFlight: 1024,
+    maxDepth: 64,
+    handshakeTimeoutMs: 10_000,
+    maxPendingWriteBytes: 16 * MiB,
+  });
+  expect(Object.isFrozen(DEFAULT_LIMITS)).toBe(true);
+  expect(resolveLimits()).toEqual(DEFAULT_LIMITS);
+  expect(resolveLimits({ maxDepth: 8 })).toEqual({ ...DEFAULT_LIMITS, maxDepth: 8 });
+});
+
+describe('maxFrameBytes', () => {
+  it('default 64 MiB: a header of 64 MiB waits for its body, one byte more is refused', async () => {
+    const t = await target();
+    const exact = await t.raw();
+    await exact.write(header(64 * MiB));
+    const over = await t.raw();
+    await over.write(header(64 * MiB + 1));
+    expect(await over.closesWithin(1000)).toBe(true);
+    expect(exact.isClosed).toBe(false);
+    await t.log.waitFor(about(over, /frame of 67108865 bytes is over the limit of 67108864 bytes/));
+    // The same before the handshake.
+    const early = await t.raw({ handshake: false });
+    await early.write(header(64 * MiB + 1));
+    await t.log.waitFor(about(early, /over the limit of 67108864 bytes \(limits\.maxFrameBytes\)/));
+  });
+
+  it('override 1024: a frame of 1024 bytes is served, a header of 1025 refused', async () => {
+    const t = await target({}, { maxFrameBytes: 1024 });
+    const raw = await t.raw();
+    await raw.write(frame(callOfSize(1, 'add', [2, 3], 1024)));
+    expect(await raw.next()).toEqual([3, 1, 5]);
+    await raw.write(header(1025));
+    expect(await raw.closesWithin(1000)).toBe(true);
+    await t.log.waitFor(about(raw, /frame of 1025 bytes is over the limit of 1024 bytes/));
+    const early = await t.raw({ handshake: false });
+    await early.write(header(1025));
+    await t.log.waitFor(about(early, /over the limit of 1024 bytes \(limits\.maxFrameBytes\)/));
+  });
+
+  it('override on the client: an answer over its limit closes it, with a LimitError cause', async () => {
+    const t = await target({ text: (n: number) => 'x'.repeat(n) });
+    const small = await connect(t.url, { logger: false, limits: { maxFrameBytes: 1024 } });
+    expect(await invoke(small, 'text', [900])).toHaveLength(900);
+    const error = await invoke(small, 'text', [2000]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionClosedError);
+    expect((error as ConnectionClosedError).cause).toBeInstanceOf(LimitError);
+    await close(small);
+  });
+});
+
+describe('maxInFlight', () => {
+  /**
+   * Serves `held` (runs until released) with the given limit, then sends calls in batches, each
+   * batch once the one before is running: the batch that brings the count to the limit is the
+   * last one the server reads until answers go out.
+   */
+  async function inFlightBoundary(limit: number | undefined, expected: number) {
+    let running = 0;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const t = await target(
+      {
+        held: async () => {
+          running++;
+          await gate;
+          return running;
+        },
+      },
+      limit === undefined ? undefined : { maxInFlight: limit },
+    );
+    const raw = await t.raw();
+    let next = 1;
+    const send = async (count: number) => {
+      const frames: Buffer[] = [];
+      for (let i = 0; i < count; i++) frames.push(frame(encode([1, next++, 'held', []])));
+      await raw.write(Buffer.concat(frames));
+    };
+    await send(expected - 1);
+    await until(() => running === expected - 1, 3000, 'first batch running');
+    await send(1); // one below the limit: still reading, so this one is read and runs
+    await until(() => running === expected, 1000, 'the call that reaches the limit');
+    await send(10); // at the limit: not read
+    await sleep(150);
+    expect(running).toBe(expected);
+    await t.victimWorks(); // other connections are not affected
+    release();
+    for (let i = 0; i < expected + 10; i++) await raw.next();
+    expect(running).toBe(expected + 10);
+    raw.destroy();
+  }
+
+  it('default 1024: the 1024th running call stops reading, the rest wait', async () => {
+    await inFlightBoundary(undefined, 1024);
+  });
+
+  it('override 8: the 8th running call stops reading, the rest wait', async () => {
+    await inFlightBoundary(8, 8);
+  });
+});
+
+describe('maxDepth', () => {
+  it('default 64: the server serves an argument 64 deep and refuses 65, logged', async () => {
+    const t = await target({ echo: (v: unknown) => v });
+    const raw = await t.raw();
+    await raw.write(frame(deepCallBytes(1, 'echo', 64)));
+    expect(await raw.next()).toEqual([3, 1, nest(64)]);
+    await raw.write(frame(deepCallBytes(2, 'echo', 65)));
+    expect(await raw.closesWithin(500)).toBe(true);
+    await t.log.waitFor(about(raw, /nests deeper than 64 levels \(limits\.maxDepth\)/));
+  });
+
+  it('default 64: the client sends 64 deep and refuses 65 with a LimitError', async () => {
+    const t = await target({ echo: (v: unknown) => v });
+    expect(await invoke(t.victim, 'echo', [nest(64)])).toEqual(nest(64));
+    await expect(invoke(t.victim, 'echo', [nest(65)])).rejects.toBeInstanceOf(LimitError);
+  });
+
+  it('override 4: server and client hold to 4 levels', async () => {
+    const t = await target({ echo: (v: unknown) => v }, { maxDepth: 4 });
+    const raw = await t.raw();
+    await raw.write(frame(deepCallBytes(1, 'echo', 4)));
+    expect(await raw.next()).toEqual([3, 1, nest(4)]);
+    await raw.write(frame(deepCallBytes(2, 'echo', 5)));
+    expect(await raw.closesWithin(500)).toBe(true);
+    await t.log.waitFor(about(raw, /nests deeper than 4 levels \(limits\.maxDepth\)/));
+
+    const client = await connect(t.url, { logger: false, limits: { maxDepth: 4 } });
+    expect(await invoke(client, 'echo', [nest(4)])).toEqual(nest(4));
+    await expect(invoke(client, 'echo', [nest(5)])).rejects.toThrow(/nests deeper than 4 levels/);
+    await close(client);
+  });
+});
+
+describe('handshakeTimeoutMs', () => {
+  it('default 10 s: a silent connection is open at 9.999 s and closed at 10 s, logged', async () => {
+    const t = await target();
+    // Fake only the timers the server arms per connection; sockets and setImmediate stay real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const raw = await rawConnect(t.url);
+    await raw.next(); // the server's HELLO: its deadline is armed by now
+    vi.advanceTimersByTime(9_999);
+    await realSleep(50);
+    expect(raw.isClosed).toBe(false);
+    vi.advanceTimersByTime(1);
+    await raw.closed;
+    vi.useRealTimers();
+    await t.log.waitFor(
+      about(raw, /handshake failed: .*(within 10000 ms|before the handshake deadline)/),
+    );
+  });
+
+  it('override 200 ms: a silent connection is closed after about 200 ms, logged', async () => {
+    const t = await target({}, { handshakeTimeoutMs: 200 });
+    const start = Date.now();
+    const raw = await t.raw({ handshake: false });
+    await raw.closed;
+    expect(Date.now() - start).toBeGreaterThanOrEqual(180);
+    expect(Date.now() - start).toBeLessThan(1000);
+    await t.log.waitFor(
+      about(raw, /handshake failed: .*(within 200 ms|before the handshake deadline)/),
+    );
+  });
+
+  it('override 200 ms on the client: connect to a server that never says HELLO rejects', async () => {
+    const silent = net.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    const start = Date.now();
+    try {
+      await expect(
+        connect(`tcp://127.0.0.1:${port}`, { logger: false, limits: { handshakeTimeoutMs: 200 } }),
+      ).rejects.toThrow(/no HELLO/);
+      expect(Date.now() - start).toBeGreaterThanOrEqual(180);
+      expect(Date.now() - start).toBeLessThan(1000);
+    } finally {
+      silent.close();
+    }
+  });
+});
+
+describe('maxPendingWriteBytes', () => {
+  /**
+   * Calls `mb` (a 1 MiB answer) one at a time, each once the one before has run, against a
+   * client that never reads; returns how many ran before the server stopped reading.
+   */
+  async function answersQueuedBeforePause(limits?: Partial<Limits>): Promise<number> {
+    let invoked = 0;
+    const answer = 'm'.repeat(MiB);
+    const t = await target(
+      {
+        mb: () => {
+          invoked++;
+          return answer;
+        },
+      },
+      limits,
+    );
+    const raw = await t.raw();
+    raw.socket.pause();
+    for (let id = 1; id <= 60; id++) {
+      await raw.write(frame(encode([1, id, 'mb', []])));
+      try {
+        await until(() => invoked === id, 500);
+      } catch {
+        break; // not read: the server stopped reading this socket
+      }
+    }
+    await t.victimWorks();
+    raw.destroy();
+    return invoked;
+  }
+
+  it('default 16 MiB, override 4 MiB: the server stops reading 12 answers of 1 MiB sooner', async () => {
+    // The kernel's socket buffers take some answers first, the same number in both runs.
+    const byDefault = await answersQueuedBeforePause();
+    const overridden = await answersQueuedBeforePause({ maxPendingWriteBytes: 4 * MiB });
+    expect(byDefault).toBeGreaterThanOrEqual(17);
+    expect(byDefault).toBeLessThan(60);
+    expect(byDefault - overridden).toBeGreaterThanOrEqual(11);
+    expect(byDefault - overridden).toBeLessThanOrEqual(13);
+  });
+
+  it('override: the transport pauses reading exactly when queued bytes pass the limit', async () => {
+    const limit = 256 * 1024;
+    const listener = net.createServer();
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const accepted = new Promise<net.Socket>((resolve) => listener.once('connection', resolve));
+    const peer = net.connect((listener.address() as net.AddressInfo).port, '127.0.0.1');
+    peer.pause(); // the peer does not read
+    const socket = await accepted;
+    const transport = new SocketTransport(socket, {
+      maxFrameBytes: MiB,
+      maxPendingWriteBytes: limit,
+    });
+    const chunk = new Uint8Array(100 * 1024); // large frames are written at once, not batched
+    let peak = 0;
+    try {
+      for (let i = 0; i < 200 && !socket.isPaused(); i++) {
+        expect(peak).toBeLessThanOrEqual(limit);
+        transport.send(chunk);
+        peak = Math.max(peak, socket.writableLength);
+      }
+      expect(socket.isPaused()).toBe(true);
+      expect(peak).toBeGreaterThan(limit);
+      expect(peak).toBeLessThan(limit + chunk.length + 8);
+      // The peer reads: once the queue drains, the transport reads again.
+      peer.resume();
+      await until(() => !socket.isPaused(), 2000, 'reading resumed');
+      expect(socket.writableLength).toBeLessThanOrEqual(limit / 2);
+    } finally {
+      transport.close(new Error('test over'));
+      peer.destroy();
+      listener.close();
+    }
+  });
+});
+
+describe('resolveLimits', () => {
+  it.each([
+    ['maxFrameBytes', 0],
+    ['maxInFlight', -1],
+    ['maxDepth', Number.NaN],
+    ['handshakeTimeoutMs', -0.5],
+    ['maxPendingWriteBytes', '1024'],
+  ])('refuses %s = %s with a RangeError naming the field', (key, value) => {
+    expect(() => resolveLimits({ [key]: value } as unknown as Partial<Limits>)).toThrow(RangeError);
+    expect(() => resolveLimits({ [key]: value } as unknown as Partial<Limits>)).toThrow(
+      new RegExp(`limits\\.${key} must be a positive number`),
+    );
+  });
+
+  it('serve and connect refuse a non-positive limit before touching the network', async () => {
+    await expect(
+      serve(
+        { f: () => 1 },
+        { listen: 'tcp://127.0.0.1:0', logger: false, limits: { maxInFlight: 0 } },
+      ),
+    ).rejects.toThrow(/limits\.maxInFlight must be a positive number, got 0/);
+    // Port 9 (discard) on loopback: if it dialled at all it would fail another way.
+    await expect(connect('tcp://127.0.0.1:9', { limits: { maxDepth: -1 } })).rejects.toThrow(
+      RangeError,
+    );
+  });
+
+  // `{ maxDepth: opts.depth }` with no option given must keep the default, not be refused.
+  it('an override of undefined keeps the default', () => {
+    expect(resolveLimits({ maxDepth: undefined })).toEqual(DEFAULT_LIMITS);
+  });
+
+  it('refuses a misspelt limit instead of ignoring it', () => {
+    expect(() => resolveLimits({ maxFrameByte: 10 } as never)).toThrow(
+      /unknown limit 'maxFrameByte'/,
+    );
+  });
+});
