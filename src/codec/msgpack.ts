@@ -231,16 +231,18 @@ token(0xdf, 0xdf, MAP, 4);
  * Truncated or invalid input is left for msgpackr to report.
  */
 function checkDepth(bytes: Uint8Array, maxDepth: number, envelope: number): void {
-  const remaining: number[] = []; // items still expected by each open container
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const end = bytes.length;
+  // Each open container took at least one byte, so input no longer than the limit cannot pass
+  // it: most messages are that small, and skip the walk (docs/benchmarks.md).
+  if (end <= maxDepth + envelope) return;
+  const remaining: number[] = []; // items still expected by each open container
   let pos = 0;
   while (pos < end) {
     const t = bytes[pos++]!;
     const kind = kinds[t]!;
     const width = widths[t]!;
     if (kind === INVALID || pos + width > end) return;
-    let length = width === 0 ? t & (kind === BYTES ? 0x1f : 0x0f) : readLength(view, pos, width);
+    let length = width === 0 ? t & (kind === BYTES ? 0x1f : 0x0f) : readLength(bytes, pos, width);
     pos += width;
     if (kind === EXT && width === 0) {
       const prefix = (t === 0xd4 || t === 0xd6) && PREFIX_EXTS.has(bytes[pos]!);
@@ -273,7 +275,11 @@ function checkDepth(bytes: Uint8Array, maxDepth: number, envelope: number): void
   }
 }
 
-function readLength(view: DataView, pos: number, width: number): number {
-  if (width === 1) return view.getUint8(pos);
-  return width === 2 ? view.getUint16(pos) : view.getUint32(pos);
+/** A big-endian length of 1, 2 or 4 bytes (the caller checked they are there). */
+function readLength(bytes: Uint8Array, pos: number, width: number): number {
+  if (width === 1) return bytes[pos]!;
+  if (width === 2) return (bytes[pos]! << 8) | bytes[pos + 1]!;
+  return (
+    bytes[pos]! * 0x1000000 + ((bytes[pos + 1]! << 16) | (bytes[pos + 2]! << 8) | bytes[pos + 3]!)
+  );
 }

@@ -1,0 +1,290 @@
+// farcall benchmark orchestrator: `npm run bench` (or `node bench/run.js [--quick] [--json]`).
+//
+// Builds the package (dist/), forks the servers (bench/*-server.js) as child processes on
+// 127.0.0.1 port 0, and for each side of each scenario below a client process
+// (bench/client-process.js); this process only directs them and prints. A scenario
+// compares a baseline side with a subject side: the two are measured interleaved (baseline,
+// subject, baseline, ...), each measurement preceded by a warm-up and bounded by a call count
+// and a time, and the median of the runs is reported, with the CPU time each call cost the
+// client and the server process. See docs/benchmarks.md.
+//
+// Options (flag or environment variable):
+//   --quick  / BENCH_QUICK=1   short run, for a CI smoke test (figures are rough)
+//   --json   / BENCH_JSON=1    print one JSON document on stdout (progress goes to stderr)
+//   --only=NAME[,NAME]         run only the named scenarios
+import { execFileSync, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick') || process.env.BENCH_QUICK === '1';
+const json = argv.includes('--json') || process.env.BENCH_JSON === '1';
+const only = argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
+
+/** Runs per side (the median is reported), and each measurement's bounds. */
+const settings = quick
+  ? { runs: 3, warmupMs: 50, maxMs: 200, callScale: 0.1 }
+  : { runs: 3, warmupMs: 300, maxMs: 1500, callScale: 1 };
+const WINDOW = 256;
+const AUTHKEY = randomBytes(16).toString('hex');
+
+const log = (line = '') => (json ? process.stderr : process.stdout).write(`${line}\n`);
+
+/**
+ * The scenarios. Each names a `baseline` and a `subject`; `open(ctx)` starts that side's client
+ * and returns `{ run(maxCalls, maxMs) -> { calls, ms, cpuUs }, close(), server }`, where
+ * `server` (from `ctx.server(name)`, which starts each server script once) reports the server
+ * process's CPU time. To add a scenario (another protocol, another payload), append an entry
+ * here, with a server in `SERVERS` if it needs one; `nodeClient` runs bench/client-process.js,
+ * and a client in another language only has to honour the same `open` contract.
+ */
+const scenarios = [
+  {
+    name: 'sequential',
+    title: 'Sequential round trips, one call in flight',
+    maxCalls: 200_000,
+    targets: { minRatio: 0.8 },
+    baseline: {
+      name: 'raw',
+      describe:
+        'node:net echo of a 12-byte frame (4-byte length prefix); the next frame is written from the data callback',
+      open: (ctx) => nodeClient(ctx, 'raw', 'raw-sequential'),
+    },
+    subject: {
+      name: 'farcall',
+      describe: 'await remote.echo(42) in a loop (TCP, authkey, the built package)',
+      open: (ctx) => nodeClient(ctx, 'farcall', 'farcall-sequential'),
+    },
+  },
+  {
+    name: 'pipelined',
+    title: `Pipelined, ${WINDOW} calls in flight on one connection`,
+    maxCalls: 5_000_000,
+    targets: { minRatio: 0.25, minRate: 250_000 },
+    baseline: {
+      name: 'raw',
+      describe: `node:net, ${WINDOW} frames in flight; each end answers all frames of one read with one write`,
+      open: (ctx) => nodeClient(ctx, 'raw', 'raw-pipelined'),
+    },
+    subject: {
+      name: 'farcall',
+      describe: `${WINDOW} remote.echo(42) calls in flight; each answer issues the next call`,
+      open: (ctx) => nodeClient(ctx, 'farcall', 'farcall-pipelined'),
+    },
+  },
+];
+
+/** Server scripts by name, with the environment they need. Each sends its address over IPC. */
+const SERVERS = {
+  raw: { script: 'raw-server.js', env: {} },
+  farcall: { script: 'farcall-server.js', env: { FARCALL_BENCH_AUTHKEY: AUTHKEY } },
+};
+
+/** Starts the named server (once) and a client process in `mode` connected to it. */
+async function nodeClient(ctx, serverName, mode) {
+  const server = await ctx.server(serverName);
+  const options = { mode, server: server.info, authkey: AUTHKEY, window: WINDOW };
+  const client = await startChild('client-process.js', [JSON.stringify(options)]);
+  return {
+    run: (maxCalls, maxMs) => client.request({ maxCalls, maxMs }),
+    close: () => client.stop(),
+    server,
+  };
+}
+
+/** Compiles src/ to dist/; a type error elsewhere in the tree only warns if dist/ was emitted. */
+function build() {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  try {
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
+      cwd: root,
+      stdio: 'pipe',
+    });
+  } catch (error) {
+    if (!existsSync(`${root}dist/index.js`)) throw error;
+    const first = String(error.stdout).split('\n')[0];
+    log(`warning: tsc reported errors (benchmarking what it emitted): ${first}`);
+  }
+}
+
+/**
+ * Forks a bench script; resolves `{ info, request(message), stop() }` once it sent its first
+ * message (`info`). `request` sends a message and resolves the child's reply (rejects if it exits).
+ */
+function startChild(script, args = [], env = {}) {
+  const child = fork(new URL(script, import.meta.url), args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) =>
+      reject(new Error(`${script} exited (${code}) before it was ready`)),
+    );
+    child.once('message', (info) => {
+      const request = (message) =>
+        new Promise((done, fail) => {
+          const onExit = (code) => fail(new Error(`${script} exited (${code}) during a request`));
+          child.once('exit', onExit);
+          child.once('message', (reply) => {
+            child.off('exit', onExit);
+            done(reply);
+          });
+          child.send(message);
+        });
+      const stop = () => {
+        if (child.connected) child.disconnect();
+        return exited;
+      };
+      resolve({ info, request, stop });
+    });
+  });
+}
+
+/** Forks a server script; adds `cpu()`, its CPU time so far in microseconds. */
+async function startServer({ script, env }) {
+  const server = await startChild(script, [], env);
+  const cpu = async () => {
+    const { cpu } = await server.request('cpu');
+    return cpu.user + cpu.system;
+  };
+  return { ...server, cpu };
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** One bounded measurement: calls/s, and CPU microseconds per call in client and server. */
+async function measure(side, maxCalls) {
+  await side.run(maxCalls, settings.warmupMs);
+  const server0 = await side.server.cpu();
+  const { calls, ms, cpuUs } = await side.run(maxCalls, settings.maxMs);
+  const server = (await side.server.cpu()) - server0;
+  return { rate: (calls / ms) * 1000, clientCpu: cpuUs / calls, serverCpu: server / calls };
+}
+
+/** Measures both sides of a scenario, interleaved, and returns its results. */
+async function runScenario(scenario, ctx) {
+  const sides = [scenario.baseline, scenario.subject];
+  const opened = [];
+  for (const side of sides) opened.push(await side.open(ctx));
+  const maxCalls = Math.max(1000, Math.round(scenario.maxCalls * settings.callScale));
+  const runs = sides.map(() => []);
+  try {
+    for (let run = 0; run < settings.runs; run++) {
+      for (const [i, side] of opened.entries()) {
+        const m = await measure(side, maxCalls);
+        runs[i].push(m);
+        log(`  ${scenario.name} ${sides[i].name} run ${run + 1}: ${fmt(m.rate)} calls/s`);
+      }
+    }
+  } finally {
+    for (const side of opened) await side.close();
+  }
+  const results = sides.map((side, i) => ({
+    name: side.name,
+    describe: side.describe,
+    runs: runs[i].map((m) => Math.round(m.rate)),
+    median: Math.round(median(runs[i].map((m) => m.rate))),
+    clientCpuUs: round2(median(runs[i].map((m) => m.clientCpu))),
+    serverCpuUs: round2(median(runs[i].map((m) => m.serverCpu))),
+  }));
+  const ratio = results[1].median / results[0].median;
+  const { minRatio, minRate } = scenario.targets;
+  return {
+    name: scenario.name,
+    title: scenario.title,
+    sides: results,
+    ratio: Number(ratio.toFixed(3)),
+    targets: scenario.targets,
+    met: ratio >= (minRatio ?? 0) && results[1].median >= (minRate ?? 0),
+  };
+}
+
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+const round2 = (n) => Math.round(n * 100) / 100;
+
+function targetText({ minRatio, minRate }) {
+  const parts = [];
+  if (minRatio !== undefined) parts.push(`ratio >= ${minRatio}`);
+  if (minRate !== undefined) parts.push(`>= ${fmt(minRate)} calls/s`);
+  return parts.join(', ');
+}
+
+function printTable(results) {
+  const cpu = os.cpus();
+  log();
+  log(`farcall bench: node ${process.version}, ${cpu.length} CPUs (${cpu[0]?.model.trim()})`);
+  log(
+    `median of ${settings.runs} interleaved runs, each ${settings.warmupMs} ms warm-up + up to ${settings.maxMs} ms`,
+  );
+  log();
+  const widths = [12, 9, 12, 16, 7, 8];
+  const row = (cells) =>
+    log(cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' '));
+  row(['scenario', 'side', 'calls/s', 'CPU us/call c/s', 'ratio', 'target']);
+  for (const r of results) {
+    for (const [i, side] of r.sides.entries()) {
+      const cpuText = `${side.clientCpuUs.toFixed(2)} / ${side.serverCpuUs.toFixed(2)}`;
+      const last = i === r.sides.length - 1;
+      row([
+        i === 0 ? r.name : '',
+        side.name,
+        fmt(side.median),
+        cpuText,
+        last ? r.ratio.toFixed(2) : '',
+        last ? (r.met ? 'met' : 'MISSED') : '',
+      ]);
+    }
+  }
+  log();
+  for (const r of results) {
+    log(`${r.name}: ${r.title}; target ${targetText(r.targets)}`);
+    for (const side of r.sides) {
+      log(`  ${side.name}: ${side.describe}; runs ${side.runs.map(fmt).join(', ')} calls/s`);
+    }
+  }
+}
+
+async function main() {
+  const t0 = performance.now();
+  log('building dist/ ...');
+  build();
+  const started = new Map();
+  const ctx = {
+    server: (name) => {
+      if (!started.has(name)) started.set(name, startServer(SERVERS[name]));
+      return started.get(name);
+    },
+  };
+  const results = [];
+  try {
+    for (const scenario of scenarios) {
+      if (only && !only.includes(scenario.name)) continue;
+      log(`${scenario.title} ...`);
+      results.push(await runScenario(scenario, ctx));
+    }
+  } finally {
+    for (const server of started.values()) await (await server).stop();
+  }
+  if (json) {
+    const machine = { node: process.version, cpus: os.cpus().length, platform: process.platform };
+    process.stdout.write(`${JSON.stringify({ machine, quick, settings, results }, null, 2)}\n`);
+  } else {
+    printTable(results);
+    log(`\ntotal ${((performance.now() - t0) / 1000).toFixed(1)} s (build included)`);
+  }
+}
+
+await main();
