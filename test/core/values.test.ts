@@ -90,6 +90,31 @@ describe('msgpack codec', () => {
     expect(back[1]).toBe(back);
   });
 
+  it('writes class instances as plain objects, their Maps and -0 included', () => {
+    class Point {
+      constructor(
+        readonly x: number,
+        readonly tags: Map<string, number>,
+      ) {}
+    }
+    const back = roundTrip(new Point(-0, new Map([['a', 1]]))) as Record<string, unknown>;
+    expect(Object.is(back.x, -0)).toBe(true);
+    expect(back.tags).toStrictEqual(new Map([['a', 1]]));
+  });
+
+  it('keeps references inside a message envelope, and survives an error that is its own cause', () => {
+    const shared = { x: 1 };
+    const inEnvelope = decodeMsgpack(encodeMsgpack([1, 7, 'f', [shared, shared]], 64, 2), 64, 2);
+    const args = (inEnvelope as unknown[][])[3]!;
+    expect(args[0]).toBe(args[1]);
+    const error = new Error('loop');
+    error.cause = error;
+    const back = decodeMsgpack(encodeMsgpack([3, 1, error], 64, 2), 64, 2) as unknown[];
+    // msgpackr cannot rebuild an error that is its own cause (it arrives as an empty object),
+    // but encoding must not recurse for ever.
+    expect(back[2]).toStrictEqual({});
+  });
+
   it('refuses what it cannot carry with CodecError, and deep values with LimitError', () => {
     expect(() => encodeMsgpack({ f: () => 1 }, 64)).toThrow(CodecError);
     expect(() => encodeMsgpack(Symbol('s'), 64)).toThrow(CodecError);
