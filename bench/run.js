@@ -12,11 +12,12 @@
 //   --quick  / BENCH_QUICK=1   short run, for a CI smoke test (figures are rough)
 //   --json   / BENCH_JSON=1    print one JSON document on stdout (progress goes to stderr)
 //   --only=NAME[,NAME]         run only the named scenarios
-import { execFileSync, fork } from 'node:child_process';
+import { execFileSync, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -79,13 +80,108 @@ const scenarios = [
       open: (ctx) => nodeClient(ctx, 'farcall', 'farcall-pipelined'),
     },
   },
+  {
+    name: 'python',
+    title: "The recipe's protocol: a Python client, sequential round trips",
+    maxCalls: 100_000,
+    // The farcall server should not be the slower side.
+    targets: { minRatio: 1 },
+    needsPython: true,
+    baseline: {
+      name: 'py-server',
+      describe:
+        'the recipe-style Python client calling a recipe-style Python server (thread per client)',
+      open: (ctx) => pythonClient(ctx, 'python'),
+    },
+    subject: {
+      name: 'farcall',
+      describe: "the same Python client calling a farcall server with protocol: 'python'",
+      open: (ctx) => pythonClient(ctx, 'farcall-python'),
+    },
+  },
 ];
 
-/** Server scripts by name, with the environment they need. Each sends its address over IPC. */
+/**
+ * Server scripts by name, with the environment they need. A node script sends its address over
+ * IPC; a Python one prints `listening on PORT`.
+ */
 const SERVERS = {
   raw: { script: 'raw-server.js', env: {} },
   farcall: { script: 'farcall-server.js', env: { FARCALL_BENCH_AUTHKEY: AUTHKEY } },
+  'farcall-python': {
+    script: 'farcall-server.js',
+    env: { FARCALL_BENCH_AUTHKEY: AUTHKEY, FARCALL_BENCH_PROTOCOL: 'python' },
+  },
+  python: { python: 'python-server.py' },
 };
+
+/** Whether python3 runs here; the Python scenario is skipped (with a line saying so) if not. */
+function hasPython() {
+  try {
+    execFileSync('python3', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts a Python bench script with `args`; resolves `{ child, lines }` once it printed its first
+ * line, where `lines` yields every later stdout line in order.
+ */
+function startPython(script, args) {
+  const child = spawn('python3', [fileURLToPath(new URL(script, import.meta.url)), ...args], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  return lines.next().then(({ value, done }) => {
+    if (done) throw new Error(`${script} exited before it was ready`);
+    return { child, first: value, lines };
+  });
+}
+
+/** CPU time (user + system) of a process in microseconds, from /proc (Linux). */
+function procCpuUs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+/** The Python server: its port from its first line, its CPU time from /proc. */
+async function startPythonServer(script) {
+  const { child, first } = await startPython(script, [AUTHKEY]);
+  const port = Number(/listening on (\d+)/.exec(first)?.[1]);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    info: { port, url: `tcp://127.0.0.1:${port}` },
+    cpu: async () => procCpuUs(child.pid),
+    stop: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** The recipe-style Python client (bench/python-client.py) against the named server. */
+async function pythonClient(ctx, serverName) {
+  const server = await ctx.server(serverName);
+  const port = server.info.port ?? Number(server.info.url.split(':').pop());
+  const { child, lines } = await startPython('python-client.py', [String(port), AUTHKEY]);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    run: async (maxCalls, maxMs) => {
+      child.stdin.write(`${JSON.stringify({ maxCalls, maxMs })}\n`);
+      const { value, done } = await lines.next();
+      if (done) throw new Error('the Python bench client exited during a run');
+      return JSON.parse(value);
+    },
+    close: () => {
+      child.stdin.end();
+      return exited;
+    },
+    server,
+  };
+}
 
 /** Starts the named server (once) and a client process in `mode` connected to it. */
 async function nodeClient(ctx, serverName, mode) {
@@ -150,7 +246,8 @@ function startChild(script, args = [], env = {}) {
 }
 
 /** Forks a server script; adds `cpu()`, its CPU time so far in microseconds. */
-async function startServer({ script, env }) {
+async function startServer({ script, env, python }) {
+  if (python) return startPythonServer(python);
   const server = await startChild(script, [], env);
   const cpu = async () => {
     const { cpu } = await server.request('cpu');
@@ -272,6 +369,10 @@ async function main() {
   try {
     for (const scenario of scenarios) {
       if (only && !only.includes(scenario.name)) continue;
+      if (scenario.needsPython && !hasPython()) {
+        log(`${scenario.title}: skipped, python3 is not on the PATH`);
+        continue;
+      }
       log(`${scenario.title} ...`);
       results.push(await runScenario(scenario, ctx));
     }

@@ -5,11 +5,16 @@ import { CodecError } from '../../errors.js';
  * field that claims more bytes than the input holds is refused before anything is allocated.
  */
 export class Reader {
-  private readonly view: DataView;
+  private dataView: DataView | undefined;
   pos = 0;
 
-  constructor(readonly bytes: Uint8Array) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  constructor(readonly bytes: Uint8Array) {}
+
+  /** Made on first use: most small pickles need none, and making one costs more than they do. */
+  private get view(): DataView {
+    const bytes = this.bytes;
+    this.dataView ??= new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return this.dataView;
   }
 
   get remaining(): number {
@@ -32,23 +37,21 @@ export class Reader {
 
   u16(what: string): number {
     this.need(2, what);
-    const value = this.view.getUint16(this.pos, true);
+    const value = this.bytes[this.pos]! | (this.bytes[this.pos + 1]! << 8);
     this.pos += 2;
     return value;
   }
 
   u32(what: string): number {
-    this.need(4, what);
-    const value = this.view.getUint32(this.pos, true);
-    this.pos += 4;
-    return value;
+    return this.i32(what) >>> 0;
   }
 
   i32(what: string): number {
     this.need(4, what);
-    const value = this.view.getInt32(this.pos, true);
+    const b = this.bytes;
+    const p = this.pos;
     this.pos += 4;
-    return value;
+    return b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
   }
 
   /**
@@ -57,14 +60,17 @@ export class Reader {
    */
   length64(what: string): number {
     this.need(8, what);
-    const value = this.view.getBigUint64(this.pos, true);
-    this.pos += 8;
-    if (value > BigInt(this.remaining)) {
+    const low = this.u32(what);
+    const high = this.u32(what);
+    // Two 32-bit halves, not a BigInt: this runs for every protocol 4 frame header.
+    const value = high * 0x1_0000_0000 + low;
+    if (value > this.remaining) {
+      const exact = (BigInt(high) << 32n) | BigInt(low);
       throw new CodecError(
-        `farcall: pickle is truncated: ${what} claims ${value} bytes, ${this.remaining} left`,
+        `farcall: pickle is truncated: ${what} claims ${exact} bytes, ${this.remaining} left`,
       );
     }
-    return Number(value);
+    return value;
   }
 
   f64be(what: string): number {
