@@ -1,6 +1,6 @@
 /** `farcall ls URL`: the methods a server answers for, one per line. */
 import type { Command } from 'commander';
-import { close, listMethods, withOptions } from '../index.js';
+import { close, listMethods, RemoteError, withOptions } from '../index.js';
 import {
   addClientOptions,
   type ClientFlags,
@@ -31,7 +31,20 @@ or timeout failure.`,
     try {
       const methods = await callBefore(deadline, `from ${url} to the method list`, (timeout) =>
         listMethods(withOptions(remote, { timeout })),
-      );
+      ).catch((error: unknown) => {
+        // A recipe-style Python server looks the built-in name up in its dict of functions.
+        if (
+          error instanceof RemoteError &&
+          error.name === 'KeyError' &&
+          flags.protocol === 'python'
+        ) {
+          throw new RemoteError({
+            name: 'KeyError',
+            message: `${error.message} (this server cannot list its methods: the recipe's Python server has no introspection)`,
+          });
+        }
+        throw error;
+      });
       process.stdout.write(methods.map((m) => `${m}\n`).join(''));
     } finally {
       await close(remote);
