@@ -58,7 +58,8 @@ export class Session {
   private closeRequested = false;
   private draining = false;
   private orderedTail: Promise<void> = Promise.resolve();
-  private readonly cancelled = new Set<number>();
+  /** Incoming calls being run, by id: true once the caller cancelled (its answer is dropped). */
+  private readonly running = new Map<number, boolean>();
   private idleWaiters: (() => void)[] = [];
   private readonly closeListeners: ((error: ConnectionClosedError) => void)[] = [];
 
@@ -234,7 +235,9 @@ export class Session {
         this.runNotify(message.method, message.args, message.kwargs);
         return;
       case 'cancel':
-        this.cancelled.add(message.id);
+        // Only calls still running are marked: a cancel for any other id is ignored, so a peer
+        // cannot grow this table with made-up ids.
+        if (this.running.has(message.id)) this.running.set(message.id, true);
         return;
       case 'ping':
         this.transport.send(this.protocol.encode({ type: 'pong', nonce: message.nonce }));
@@ -245,6 +248,7 @@ export class Session {
   }
 
   private startCall(message: CallMessage): void {
+    this.running.set(message.id, false);
     this.inFlight++;
     if (this.inFlight >= this.options.limits.maxInFlight && !this.paused) {
       // Backpressure: stop reading this peer until answers go out; nothing is dropped.
@@ -316,7 +320,7 @@ export class Session {
   }
 
   private finishCall(id: number): void {
-    this.cancelled.delete(id);
+    this.running.delete(id);
     this.inFlight--;
     if (this.paused && this.inFlight < this.options.limits.maxInFlight / 2) {
       this.paused = false;
@@ -330,7 +334,7 @@ export class Session {
   }
 
   private answer(id: number, value: unknown): void {
-    if (this.closedError || this.cancelled.has(id)) return;
+    if (this.closedError || this.running.get(id) === true) return;
     let frame: Uint8Array;
     try {
       frame = this.protocol.encode({ type: 'result', id, value });
@@ -346,7 +350,7 @@ export class Session {
   }
 
   private answerError(id: number, error: WireError): void {
-    if (this.closedError || this.cancelled.has(id)) return;
+    if (this.closedError || this.running.get(id) === true) return;
     let frame: Uint8Array;
     try {
       frame = this.protocol.encode({ type: 'error', id, error });

@@ -121,6 +121,36 @@ describe('Session', () => {
     await expect(invoke(remote, 'close')).rejects.toMatchObject({ code: 'METHOD_NOT_FOUND' });
   });
 
+  it('drops the answer to a cancelled call, and ignores cancels for ids it is not running', async () => {
+    let finished = false;
+    const api = {
+      slow: async () => {
+        await sleep(50);
+        finished = true;
+        return 'late';
+      },
+      echo: (x: unknown) => x,
+    };
+    const { remote, clientTransport, server, client, serverTransport } = await memorySessions(api);
+    let framesFromServer = 0;
+    const send = serverTransport.send.bind(serverTransport);
+    serverTransport.send = (frame) => {
+      framesFromServer++;
+      send(frame);
+    };
+    const protocol = (client as unknown as { protocol: { encode(m: unknown): Uint8Array } })
+      .protocol;
+    for (let id = 1000; id < 11_000; id++)
+      clientTransport.send(protocol.encode({ type: 'cancel', id }));
+    const outcome = invoke(remote, 'slow', [], { timeout: 10 }).catch((e: unknown) => e);
+    expect(await outcome).toBeInstanceOf(TimeoutError);
+    // Ten thousand cancels take the server a while: wait until it has run the call to its end.
+    await expect.poll(() => finished && server.activeCalls === 0, { timeout: 5000 }).toBe(true);
+    expect(framesFromServer).toBe(0); // the cancelled call's answer was never sent
+    expect(await invoke(remote, 'echo', ['still here'])).toBe('still here');
+    expect([...(server as unknown as { running: Map<number, boolean> }).running]).toEqual([]);
+  });
+
   it('refuses keyword arguments to functions that do not take them', async () => {
     const { api } = makeApi();
     const { remote } = await memorySessions(api);
