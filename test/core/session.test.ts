@@ -48,9 +48,8 @@ describe('Session', () => {
     const { api } = makeApi();
     const { remote, client } = await memorySessions(api, { timeout: 30 });
     const r = remote as Remote<typeof api>;
-    const started = Date.now();
+    // The answer would come at 200 ms; a TimeoutError means the 30 ms timeout fired first.
     await expect(r.delayed(200, 'late')).rejects.toBeInstanceOf(TimeoutError);
-    expect(Date.now() - started).toBeLessThan(150);
     // The per-call override beats the client default.
     expect(await withOptions(r, { timeout: 1000 }).delayed(60, 'ok')).toBe('ok');
     await sleep(200); // the late answer arrives now and must be ignored

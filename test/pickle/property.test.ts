@@ -135,7 +135,8 @@ describe('pickle property: hostile input', () => {
         }
         const started = performance.now();
         decodeOrRefuse(cut === null ? bytes : bytes.subarray(0, cut % (bytes.length + 1)));
-        expect(performance.now() - started).toBeLessThan(200);
+        // Generous: a hang would take for ever; a loaded CI machine can pause for a GC.
+        expect(performance.now() - started).toBeLessThan(1000);
       }),
       { numRuns: 500 },
     );
