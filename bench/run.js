@@ -99,6 +99,23 @@ const scenarios = [
       open: (ctx) => pythonClient(ctx, 'farcall-python'),
     },
   },
+  {
+    name: 'python-x8',
+    title: "The recipe's protocol: 8 Python clients at once, each sequential",
+    maxCalls: 200_000,
+    targets: { minRatio: 1 },
+    needsPython: true,
+    baseline: {
+      name: 'py-server',
+      describe: '8 recipe-style Python client processes calling the Python server at once',
+      open: (ctx) => pythonClient(ctx, 'python', 8),
+    },
+    subject: {
+      name: 'farcall',
+      describe: "the same 8 clients calling a farcall server with protocol: 'python'",
+      open: (ctx) => pythonClient(ctx, 'farcall-python', 8),
+    },
+  },
 ];
 
 /**
@@ -163,22 +180,39 @@ async function startPythonServer(script) {
 }
 
 /** The recipe-style Python client (bench/python-client.py) against the named server. */
-async function pythonClient(ctx, serverName) {
+async function pythonClient(ctx, serverName, clients = 1) {
   const server = await ctx.server(serverName);
   const port = server.info.port ?? Number(server.info.url.split(':').pop());
-  const { child, lines } = await startPython('python-client.py', [String(port), AUTHKEY]);
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const started = [];
+  for (let i = 0; i < clients; i++) {
+    started.push(await startPython('python-client.py', [String(port), AUTHKEY]));
+  }
+  /** One measurement in one client process. */
+  const runOne = async ({ child, lines }, maxCalls, maxMs) => {
+    child.stdin.write(`${JSON.stringify({ maxCalls, maxMs })}\n`);
+    const { value, done } = await lines.next();
+    if (done) throw new Error('the Python bench client exited during a run');
+    return JSON.parse(value);
+  };
   return {
+    // All clients run at once; the calls add up, and the run lasts as long as the slowest.
     run: async (maxCalls, maxMs) => {
-      child.stdin.write(`${JSON.stringify({ maxCalls, maxMs })}\n`);
-      const { value, done } = await lines.next();
-      if (done) throw new Error('the Python bench client exited during a run');
-      return JSON.parse(value);
+      const each = Math.ceil(maxCalls / clients);
+      const results = await Promise.all(started.map((c) => runOne(c, each, maxMs)));
+      return {
+        calls: results.reduce((sum, r) => sum + r.calls, 0),
+        ms: Math.max(...results.map((r) => r.ms)),
+        cpuUs: results.reduce((sum, r) => sum + r.cpuUs, 0),
+      };
     },
-    close: () => {
-      child.stdin.end();
-      return exited;
-    },
+    close: () =>
+      Promise.all(
+        started.map(({ child }) => {
+          const exited = new Promise((resolve) => child.once('exit', resolve));
+          child.stdin.end();
+          return exited;
+        }),
+      ),
     server,
   };
 }
