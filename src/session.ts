@@ -6,13 +6,13 @@ import {
   ProtocolError,
   RemoteError,
   TimeoutError,
-  toErrorCode,
 } from './errors.js';
 import type { Limits } from './limits.js';
 import type { Logger } from './logger.js';
 import type { CallMessage, Message, ProtocolConnection, WireError } from './protocol/protocol.js';
 import type { Registry } from './registry.js';
 import type { Transport } from './transport/transport.js';
+import { describe, remoteError, toWireError, UNENCODABLE_ERROR } from './wire-error.js';
 
 export interface CallOptions {
   /** Milliseconds to wait for the answer; 0 or undefined waits for ever. */
@@ -405,67 +405,6 @@ export class Session {
   }
 }
 
-/** Builds the error shape that crosses the wire from anything a function threw. */
-/** Sent when even a thrown error's name and message cannot be encoded. */
-const UNENCODABLE_ERROR: WireError = {
-  name: 'Error',
-  message: 'the function threw an error that could not be encoded',
-  code: ErrorCode.APPLICATION_ERROR,
-};
-
-/**
- * Builds the error shape that crosses the wire from anything a function threw: an `Error`
- * keeps its name, message, `data` (or a Node-style `code` as `{ code }`) and, if asked, its
- * stack; other values become an `Error` with the value as `data`. Never throws, whatever the
- * value (getters that throw, symbols, objects without a prototype).
- */
-export function toWireError(error: unknown, exposeStack: boolean): WireError {
-  try {
-    return error instanceof Error ? fromError(error, exposeStack) : fromValue(error);
-  } catch {
-    return UNENCODABLE_ERROR;
-  }
-}
-
-function fromError(error: Error, exposeStack: boolean): WireError {
-  const name = typeof error.name === 'string' && error.name ? error.name : error.constructor?.name;
-  const wire: WireError = {
-    name: typeof name === 'string' && name ? name : 'Error',
-    message: typeof error.message === 'string' ? error.message : describe(error.message),
-    code: error instanceof RemoteError ? error.code : ErrorCode.APPLICATION_ERROR,
-  };
-  const extra = error as { data?: unknown; code?: unknown };
-  if (extra.data !== undefined) wire.data = extra.data;
-  else if (
-    !(error instanceof RemoteError) &&
-    (typeof extra.code === 'string' || typeof extra.code === 'number')
-  ) {
-    wire.data = { code: extra.code };
-  }
-  if (exposeStack && typeof error.stack === 'string') wire.stack = error.stack;
-  return wire;
-}
-
-function fromValue(value: unknown): WireError {
-  // Strings, numbers and objects thrown as they are still arrive as a RemoteError.
-  return {
-    name: 'Error',
-    message: typeof value === 'string' ? value : `non-Error value thrown: ${describe(value)}`,
-    code: ErrorCode.APPLICATION_ERROR,
-    data: typeof value === 'string' ? undefined : value,
-  };
-}
-
-function remoteError(wire: WireError): RemoteError {
-  return new RemoteError({
-    name: wire.name,
-    message: wire.message,
-    code: toErrorCode(wire.code),
-    data: wire.data,
-    remoteStack: wire.stack,
-  });
-}
-
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     value instanceof Promise ||
@@ -479,18 +418,4 @@ function abortError(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
   if (reason instanceof FarcallError) return reason;
   return new AbortError('call aborted', { cause: reason });
-}
-
-/** A short text for logs and messages; never throws. */
-function describe(value: unknown): string {
-  try {
-    if (value instanceof Error) return `${String(value.name)}: ${String(value.message)}`;
-    return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
-  } catch {
-    try {
-      return String(value);
-    } catch {
-      return Object.prototype.toString.call(value);
-    }
-  }
 }
