@@ -8,6 +8,8 @@
  * await remote.add(2, 3); // 5
  * ```
  */
+
+export type { CallContext } from './call-context.js';
 export {
   type ConnectOptions,
   callWithKwargs,
@@ -37,6 +39,6 @@ export type { Logger } from './logger.js';
 export type { ProtocolName } from './protocol/index.js';
 export type { PythonForm, PythonOptions } from './protocol/python/index.js';
 export type { Remote } from './proxy.js';
-export { acceptsKwargs, LIST_METHODS } from './registry.js';
+export { acceptsKwargs, LIST_METHODS, withContext } from './registry.js';
 export { type ServeOptions, type Server, serve } from './server.js';
 export type { CallOptions } from './session.js';

@@ -1,9 +1,30 @@
+import type { CallContext } from './call-context.js';
 import { ErrorCode, RemoteError, UsageError } from './errors.js';
+import type { CallMessage, NotifyMessage } from './protocol/protocol.js';
 
 /** The built-in method every server answers: the sorted list of callable method paths. */
 export const LIST_METHODS = '$farcall.methods';
 
 const kwargsFunctions = new WeakSet<object>();
+const contextFunctions = new WeakSet<object>();
+
+/**
+ * Marks a function as taking a `CallContext` (its `AbortSignal`, the caller's metadata) as
+ * its first argument. The caller does not pass it: the returned function is the same
+ * function, typed without that parameter, so `connect<typeof api>` types the remote method as
+ * the caller sees it. Calling it locally, not through farcall, would leave the context out.
+ */
+export function withContext<A extends unknown[], R>(
+  fn: (context: CallContext, ...args: A) => R,
+): (...args: A) => R {
+  contextFunctions.add(fn);
+  return fn as unknown as (...args: A) => R;
+}
+
+/** Makes the context of a call, for functions that asked for one. */
+export interface ContextSource {
+  contextFor(call: CallMessage | NotifyMessage): CallContext;
+}
 
 /**
  * Marks a function as taking keyword arguments (sent by Python callers as `f(1, z=3)` or by
@@ -21,6 +42,7 @@ interface Entry {
   fn: (...args: unknown[]) => unknown;
   self: unknown;
   kwargs: boolean;
+  context: boolean;
 }
 
 /**
@@ -47,11 +69,15 @@ export class Registry {
   }
 
   /**
-   * Runs a method. Throws `RemoteError` with `METHOD_NOT_FOUND` for an unknown name and
+   * Runs the method a call names, with its arguments (and, for a function registered with
+   * `withContext`, the context `contexts` makes first). Throws `RemoteError` with
+   * `METHOD_NOT_FOUND` for an unknown name and
    * `INVALID_PARAMS` for keyword arguments the function does not take; otherwise returns what
    * the function returns (a value or a promise) and lets what it throws through.
    */
-  invoke(method: string, args: unknown[], kwargs?: Record<string, unknown>): unknown {
+  invoke(call: CallMessage | NotifyMessage, contexts?: ContextSource): unknown {
+    const { method, kwargs } = call;
+    let args = call.args;
     const entry = this.entries.get(method);
     if (!entry) {
       if (method === LIST_METHODS) return this.methods();
@@ -62,6 +88,7 @@ export class Registry {
         data: { method },
       });
     }
+    if (entry.context && contexts) args = [contexts.contextFor(call), ...args];
     if (kwargs !== undefined && Object.keys(kwargs).length > 0) {
       if (!entry.kwargs) {
         throw new RemoteError({
@@ -87,7 +114,12 @@ export class Registry {
       const value = (target as Record<string, unknown>)[name];
       if (typeof value === 'function') {
         const fn = value as (...args: unknown[]) => unknown;
-        this.entries.set(path, { fn, self: target, kwargs: kwargsFunctions.has(fn) });
+        this.entries.set(path, {
+          fn,
+          self: target,
+          kwargs: kwargsFunctions.has(fn),
+          context: contextFunctions.has(fn),
+        });
       } else if (typeof value === 'object' && value !== null && isNamespace(value)) {
         this.add(value, `${path}.`, seen);
       }

@@ -1,3 +1,4 @@
+import { type CallContext, CallContexts } from './call-context.js';
 import {
   AbortError,
   ConnectionClosedError,
@@ -9,8 +10,14 @@ import {
 } from './errors.js';
 import type { Limits } from './limits.js';
 import type { Logger } from './logger.js';
-import type { CallMessage, Message, ProtocolConnection, WireError } from './protocol/protocol.js';
-import type { Registry } from './registry.js';
+import type {
+  CallMessage,
+  Message,
+  NotifyMessage,
+  ProtocolConnection,
+  WireError,
+} from './protocol/protocol.js';
+import type { ContextSource, Registry } from './registry.js';
 import type { Transport } from './transport/transport.js';
 import { describe, remoteError, toWireError, UNENCODABLE_ERROR } from './wire-error.js';
 
@@ -49,7 +56,7 @@ const MAX_ID = 0xffffffff;
  * cannot be decoded closes the connection (it is logged); a value that cannot be encoded fails
  * only that call.
  */
-export class Session {
+export class Session implements ContextSource {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private inFlight = 0;
@@ -62,12 +69,14 @@ export class Session {
   private readonly running = new Map<number, boolean>();
   private idleWaiters: (() => void)[] = [];
   private readonly closeListeners: ((error: ConnectionClosedError) => void)[] = [];
+  private readonly contexts: CallContexts;
 
   constructor(
     private readonly transport: Transport,
     private readonly protocol: ProtocolConnection,
     private readonly options: SessionOptions,
   ) {
+    this.contexts = new CallContexts(transport.peer);
     transport.onFrame = (frame) => this.receive(frame);
     transport.onClose = (error) => this.teardown(error);
   }
@@ -232,12 +241,15 @@ export class Session {
         this.startCall(message);
         return;
       case 'notify':
-        this.runNotify(message.method, message.args, message.kwargs);
+        this.runNotify(message);
         return;
       case 'cancel':
         // Only calls still running are marked: a cancel for any other id is ignored, so a peer
         // cannot grow this table with made-up ids.
-        if (this.running.has(message.id)) this.running.set(message.id, true);
+        if (this.running.has(message.id)) {
+          this.running.set(message.id, true);
+          this.contexts.cancel(message.id);
+        }
         return;
       case 'ping':
         this.transport.send(this.protocol.encode({ type: 'pong', nonce: message.nonce }));
@@ -278,7 +290,7 @@ export class Session {
     }
     let result: unknown;
     try {
-      result = this.invoke(message.method, message.args, message.kwargs);
+      result = this.invoke(message);
     } catch (error) {
       this.answerError(id, this.toWireError(error));
       return this.finishCall(id);
@@ -306,9 +318,15 @@ export class Session {
     });
   }
 
-  private invoke(method: string, args: unknown[], kwargs: Record<string, unknown> | undefined) {
+  /** For functions registered with `withContext`: the context of the call being started. */
+  contextFor(call: CallMessage | NotifyMessage): CallContext {
+    return this.contexts.create(call);
+  }
+
+  private invoke(call: CallMessage | NotifyMessage): unknown {
     const registry = this.options.registry;
     if (!registry) {
+      const method = call.method;
       throw new RemoteError({
         name: 'MethodNotFoundError',
         message: `no method '${method}': this end serves no functions`,
@@ -316,11 +334,12 @@ export class Session {
         data: { method },
       });
     }
-    return registry.invoke(method, args, kwargs);
+    return registry.invoke(call, this);
   }
 
   private finishCall(id: number): void {
     this.running.delete(id);
+    this.contexts.finish(id);
     this.inFlight--;
     if (this.paused && this.inFlight < this.options.limits.maxInFlight / 2) {
       this.paused = false;
@@ -365,13 +384,13 @@ export class Session {
     this.transport.send(frame);
   }
 
-  private runNotify(method: string, args: unknown[], kwargs?: Record<string, unknown>): void {
+  private runNotify(message: NotifyMessage): void {
     const report = (error: unknown) =>
       this.options.logger.warn(
-        `notification '${method}' from ${this.peer} failed: ${describe(error)}`,
+        `notification '${message.method}' from ${this.peer} failed: ${describe(error)}`,
       );
     try {
-      const result = this.invoke(method, args, kwargs);
+      const result = this.invoke(message);
       if (isThenable(result)) Promise.resolve(result).catch(report);
     } catch (error) {
       report(error);
@@ -400,6 +419,7 @@ export class Session {
       entry.cleanup?.();
       entry.reject(this.closedError);
     }
+    this.contexts.closeAll(this.closedError);
     for (const listener of this.closeListeners.splice(0)) listener(this.closedError);
     for (const waiter of this.idleWaiters.splice(0)) waiter();
   }

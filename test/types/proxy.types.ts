@@ -63,3 +63,13 @@ export async function typeTests(): Promise<void> {
   const typed: Remote<typeof api> = remote;
   void typed;
 }
+
+/** `withContext` functions are typed without their context parameter on the client. */
+export async function contextTypeTests(): Promise<void> {
+  const { withContext } = await import('../../src/index.js');
+  const served = {
+    whoami: withContext((context, greeting: string) => `${greeting} ${context.meta.user}`),
+  };
+  const remote = await connect<typeof served>('tcp://127.0.0.1:1');
+  assertType<Equal<typeof remote.whoami, (greeting: string) => Promise<string>>>();
+}
