@@ -61,15 +61,14 @@ export class CallContexts {
 
   /** The caller cancelled call `id` (its timeout passed, or it aborted). */
   cancel(id: number): void {
-    this.live
-      .get(id)
-      ?.controller.abort(
-        new RemoteError({
-          name: 'CancelledError',
-          message: 'the caller cancelled the call',
-          code: 'CANCELLED',
-        }),
-      );
+    const entry = this.live.get(id);
+    if (!entry) return;
+    const reason = new RemoteError({
+      name: 'CancelledError',
+      message: 'the caller cancelled the call',
+      code: 'CANCELLED',
+    });
+    entry.controller.abort(reason);
   }
 
   /** Call `id` ended; its deadline timer goes. */
