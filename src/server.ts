@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { keyBytes } from './client.js';
-import { AuthenticationError, TimeoutError, UsageError } from './errors.js';
+import { AuthenticationError, UsageError } from './errors.js';
 import { type Limits, resolveLimits } from './limits.js';
 import { type Logger, resolveLogger } from './logger.js';
 import { loadProtocol, type ProtocolName } from './protocol/index.js';
@@ -135,23 +135,20 @@ interface OpenContext {
   options: ServeOptions;
 }
 
-/** Runs the handshake under the handshake deadline; resolves undefined when it failed. */
+/**
+ * Runs the protocol's opening; resolves undefined when it failed. The deadline is the
+ * protocol's own (`Protocol.open` rejects past `limits.handshakeTimeoutMs`).
+ */
 async function openSession(socket: Socket, protocol: Protocol, context: OpenContext) {
   const { limits, logger, authkey, registry, options } = context;
   const transport = new SocketTransport(socket, limits);
-  const timeoutMs = limits.handshakeTimeoutMs;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new TimeoutError(`handshake not finished within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-  });
   try {
-    const connection = await Promise.race([
-      protocol.open(transport, { role: 'server', limits, authkey, python: options.python }),
-      deadline,
-    ]);
+    const connection = await protocol.open(transport, {
+      role: 'server',
+      limits,
+      authkey,
+      python: options.python,
+    });
     return new Session(transport, connection, {
       limits,
       logger,
@@ -165,7 +162,5 @@ async function openSession(socket: Socket, protocol: Protocol, context: OpenCont
     // After an authentication failure, end gracefully so the refusal reaches the client.
     transport.close(error instanceof AuthenticationError ? undefined : (error as Error));
     return undefined;
-  } finally {
-    clearTimeout(timer);
   }
 }
