@@ -1,17 +1,31 @@
 /**
  * Everything that comes off the wire is bounded. These are the defaults; `serve` and `connect`
  * take a `limits` option that overrides any of them. Each field says why it has its value.
+ *
+ * What one connection can cost the process, at most: `maxFrameBytes` of a frame being read, the
+ * decoded values of `maxInFlight` calls (each at most `maxItems` items), and
+ * `maxPendingWriteBytes` of answers it has not read. Before it authenticates, a connection can
+ * cost only `maxHandshakeBytes`, and there are at most `maxHandshakes` of those at once.
  */
 export interface Limits {
   /**
-   * Largest frame accepted, in bytes. A length header above it closes the connection before a
-   * byte of the body is buffered, so a hostile 2 GiB header costs nothing. 64 MiB carries any
-   * reasonable argument while keeping one connection from taking the process's memory.
+   * Largest frame accepted after the opening, in bytes. A length header above it closes the
+   * connection before a byte of the body is buffered, so a hostile 2 GiB header costs nothing.
+   * 16 MiB carries any reasonable argument (larger data belongs in a stream) while keeping one
+   * connection from taking the process's memory.
    */
   maxFrameBytes: number;
   /**
-   * Calls a server runs at once for one connection. Past it the server stops reading that
-   * socket until answers go out: TCP backpressure slows the client, nothing is dropped.
+   * Largest frame accepted before the opening (hello, authkey handshake) is done, in bytes, also
+   * checked from the length header. Handshake messages are a few hundred bytes; a peer that has
+   * not authenticated must not make the server buffer more than that.
+   */
+  maxHandshakeBytes: number;
+  /**
+   * Calls and notifications a server runs at once for one connection. Past it, new calls are
+   * answered at once with an `UNAVAILABLE` error (notifications are dropped and logged): the
+   * server never stops reading for it, so answers a running handler waits for still arrive.
+   * Native clients learn the window in HELLO and queue excess calls themselves.
    */
   maxInFlight: number;
   /**
@@ -19,22 +33,55 @@ export interface Limits {
    * stack in the decoder and in user code; 64 levels is far past any honest payload.
    */
   maxDepth: number;
+  /**
+   * Values decoded from one frame (every array, map, string, number, … counts one; a value
+   * reached through a shared reference counts again each time). It bounds the heap a frame can
+   * make (about 100 bytes an item at worst) and the work of any code that walks the value as a
+   * tree: a 1 MiB frame of empty maps would otherwise make 60 MiB of objects.
+   */
+  maxItems: number;
   /** Time a new connection has to finish the hello and authkey handshake, in ms. */
   handshakeTimeoutMs: number;
   /**
-   * Bytes of answers a server lets queue on one connection whose peer is not reading, before it
-   * stops reading that peer's calls. It keeps memory bounded for a client that never reads.
+   * Connections a server holds in their opening at once. Past it, the one that has waited
+   * longest is closed to make room: honest peers finish in milliseconds, so a flood of peers that
+   * never finish cannot lock them out, and it cannot hold more than this many sockets.
+   */
+  maxHandshakes: number;
+  /**
+   * Open connections a server holds, authenticated or not. Past it, new connections are closed at
+   * once, with a log line: the process keeps file descriptors for the connections it serves.
+   */
+  maxConnections: number;
+  /**
+   * A connection that sends no frame for this long while no call of its runs is closed, in ms.
+   * Native clients ping at a third of the interval the server announces, so only dead or silent
+   * peers are closed; a peer that trickles a frame byte by byte is closed too.
+   */
+  idleTimeoutMs: number;
+  /**
+   * Bytes of answers queued on one connection whose peer is not reading them. Past it, the
+   * server stops reading that peer (its calls wait in the socket, then in the peer) until the
+   * answers drain: memory stays bounded for a client that never reads, sync or async answers.
    */
   maxPendingWriteBytes: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
-  maxFrameBytes: 64 * 1024 * 1024,
+  maxFrameBytes: 16 * 1024 * 1024,
+  maxHandshakeBytes: 1024,
   maxInFlight: 1024,
   maxDepth: 64,
+  maxItems: 1_000_000,
   handshakeTimeoutMs: 10_000,
+  maxHandshakes: 128,
+  maxConnections: 10_000,
+  idleTimeoutMs: 300_000,
   maxPendingWriteBytes: 16 * 1024 * 1024,
 });
+
+/** The longest delay a JavaScript timer can wait, in ms (2^31 - 1, about 24.8 days). */
+export const MAX_TIMER_MS = 0x7fffffff;
 
 /** Merges user overrides onto the defaults, refusing values that make no sense. */
 export function resolveLimits(overrides?: Partial<Limits>): Limits {
