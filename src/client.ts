@@ -1,14 +1,19 @@
-import { FarcallError, UsageError } from './errors.js';
+import { keyBytes } from './authkey.js';
+import type { CallOptions, Caller } from './caller.js';
+import { timeoutMs } from './deadlines.js';
+import { AbortError, FarcallError, TimeoutError } from './errors.js';
+import { ExchangeCaller } from './exchange-caller.js';
 import { type Limits, resolveLimits } from './limits.js';
 import { type Logger, resolveLogger } from './logger.js';
 import { loadProtocol, type ProtocolName } from './protocol/index.js';
 import type { PythonOptions } from './protocol/python/index.js';
 import { makeProxy, proxyState, type Remote } from './proxy.js';
-import { LIST_METHODS } from './registry.js';
-import { type CallOptions, Session } from './session.js';
-import { type ClientTlsOptions, dial } from './transport/net.js';
-import { SocketTransport } from './transport/socket.js';
-import { parseAddress } from './url.js';
+import { LIST_METHODS, Registry } from './registry.js';
+import { Session } from './session.js';
+import { transportFor } from './transport/schemes.js';
+import type { Channel, Exchange } from './transport/transport.js';
+
+export type { CallOptions } from './caller.js';
 
 export interface ConnectOptions {
   /** Shared key: the client proves it knows it, and requires the server to prove it back. */
@@ -17,71 +22,130 @@ export interface ConnectOptions {
   protocol?: ProtocolName | undefined;
   /** Default per-call timeout in ms (0: none). Override per call with `withOptions`. */
   timeout?: number | undefined;
-  /** TLS settings for `tls://` URLs: `ca` to trust a private CA, `cert` + `key` for mTLS. */
-  tls?: ClientTlsOptions | undefined;
+  /**
+   * Time to connect and finish the opening, in ms (default `limits.handshakeTimeoutMs`): a host
+   * that never answers fails `connect` with `TimeoutError` then, not when the OS gives up.
+   */
+  connectTimeout?: number | undefined;
+  /** Aborts connecting (`AbortError`); once connected, it has no effect (use `close`). */
+  signal?: AbortSignal | undefined;
+  /** TLS settings for `tls://`, `wss://`, `https://`: `ca` to trust a private CA, `cert` + `key` for mTLS. */
+  tls?: object | undefined;
+  /** Functions the server may call back on this connection (`call.caller` on its side). */
+  expose?: object | undefined;
+  /** Shared references and cycles in values; the server must turn them on too. */
+  references?: boolean | undefined;
   limits?: Partial<Limits> | undefined;
   logger?: Logger | false | undefined;
   /** Options of the Python protocol: the call `form`, `pickleProtocol`, `allowMd5`. */
   python?: PythonOptions | undefined;
-}
-
-/** Turns a string or byte key into bytes; an empty key is a usage error, not "no key". */
-export function keyBytes(authkey: string | Uint8Array | undefined): Uint8Array | undefined {
-  if (authkey === undefined) return undefined;
-  const key = typeof authkey === 'string' ? Buffer.from(authkey, 'utf8') : authkey;
-  if (key.length === 0) throw new UsageError('authkey is empty');
-  return key;
+  /** Options of the transports, passed through by scheme. */
+  transport?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /**
- * Connects to a server and returns a proxy typed from `T` (`connect<typeof api>(url)`).
- * Resolves once the connection is open, the handshake done and the authkey verified both ways.
- * Rejects with `ConnectionClosedError` when the server cannot be reached, `AuthenticationError`
- * on a key mismatch, `ProtocolError` when the peer does not speak the protocol, `UsageError`
- * for a bad URL or option.
+ * Connects to a server and returns a proxy typed from `T` (`connect<typeof api>(url)`; without
+ * `T`, any method may be called with any arguments). Resolves once the connection is open, the
+ * opening done and the authkey verified both ways. Rejects with `ConnectionClosedError` when the
+ * server cannot be reached, `TimeoutError` past `connectTimeout`, `AbortError` when `signal`
+ * aborts, `AuthenticationError` on a key mismatch, `ProtocolError` when the peer does not speak
+ * the protocol (saying what it seems to speak), `UsageError` for a bad URL or option.
  */
-export async function connect<T = Record<string, never>>(
-  url: string,
-  options: ConnectOptions = {},
-): Promise<Remote<T>> {
-  const address = parseAddress(url);
+export async function connect<T = Untyped>(url: string, options: ConnectOptions = {}): Promise<Remote<T>> {
+  const module = await transportFor(url);
   const protocol = await loadProtocol(options.protocol);
   const limits = resolveLimits(options.limits);
   const logger = resolveLogger(options.logger);
   const authkey = keyBytes(options.authkey);
-  const socket = await dial(address, options.tls);
-  const transport = new SocketTransport(socket, limits);
-  let connection: Awaited<ReturnType<typeof protocol.open>>;
+  const timeout = timeoutMs(options.timeout, 'timeout');
+  const connectMs = timeoutMs(options.connectTimeout, 'connectTimeout') ?? limits.handshakeTimeoutMs;
+  const registry = options.expose ? new Registry(options.expose) : undefined;
+  const protocolOptions = {
+    role: 'client' as const,
+    limits,
+    authkey,
+    references: options.references === true,
+    answers: registry !== undefined,
+    python: options.python,
+  };
+  const abort = new AbortController();
+  const timer = setTimeout(
+    () => abort.abort(new TimeoutError(`could not connect to ${url} within ${connectMs} ms (connectTimeout)`)),
+    connectMs,
+  );
+  const onAbort = () => abort.abort(new AbortError('connecting was aborted', { cause: options.signal?.reason }));
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    connection = await protocol.open(transport, {
-      role: 'client',
-      limits,
-      authkey,
-      python: options.python,
+    const endpoint = await module.dial(url, {
+      transport: { tls: options.tls, ...options.transport },
+      maxFrameBytes: limits.maxFrameBytes,
+      maxPendingWriteBytes: limits.maxPendingWriteBytes,
+      signal: abort.signal,
     });
+    let caller: Caller;
+    if (module.shape === 'exchange') {
+      const exchange = new ExchangeCaller(endpoint as Exchange, {
+        url,
+        protocol,
+        protocolOptions,
+        limits,
+        logger,
+        authkey,
+        batch: options.transport?.batch !== false,
+      });
+      await exchange.probe();
+      caller = exchange;
+    } else {
+      const session = new Session(endpoint as Channel, {
+        protocol,
+        protocolOptions,
+        limits,
+        logger,
+        responder: { registry, limits, logger, exposeStack: false },
+        url,
+        proxy: (c) => makeProxy(c, '', undefined),
+      });
+      const stop = () => void session.close();
+      abort.signal.addEventListener('abort', stop, { once: true });
+      try {
+        await session.opened;
+      } catch (error) {
+        throw abort.signal.aborted ? abort.signal.reason : error;
+      } finally {
+        abort.signal.removeEventListener('abort', stop);
+      }
+      caller = session;
+    }
+    return makeProxy(caller, '', timeout === undefined ? undefined : { timeout }) as Remote<T>;
   } catch (error) {
-    transport.close(error as Error);
-    throw error;
+    throw abort.signal.aborted && !(error instanceof FarcallError) ? abort.signal.reason : error;
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
   }
-  const session = new Session(transport, connection, { limits, logger });
-  return makeProxy(session, '', { timeout: options.timeout }) as Remote<T>;
 }
+
+/** The type of a remote whose api is not known: any method, any arguments. */
+export type Untyped = Record<string, (...args: unknown[]) => unknown>;
 
 /**
  * Closes the connection behind a remote. Pending calls reject with `ConnectionClosedError`
  * (`requested: true`). Closing twice is harmless.
  */
 export function close(remote: unknown): Promise<void> {
-  return proxyState(remote).session.close();
+  return proxyState(remote).caller.close();
 }
 
 /**
  * Returns a remote that shares the connection of `remote` but makes its calls with other
- * options: `timeout` (ms), `signal` (an `AbortSignal`), `meta` (string metadata).
+ * options: `timeout` (ms), `signal` (an `AbortSignal`), `meta` (string metadata). Cheap enough
+ * to use per call.
  */
 export function withOptions<R>(remote: R, options: Omit<CallOptions, 'kwargs'>): R {
   const state = proxyState(remote);
-  return makeProxy(state.session, state.path, { ...state.options, ...options }) as R;
+  const merged = state.options ? { ...state.options, ...options } : options;
+  return makeProxy(state.caller, state.path, merged) as R;
 }
 
 /**
@@ -91,11 +155,12 @@ export function withOptions<R>(remote: R, options: Omit<CallOptions, 'kwargs'>):
 export function invoke(
   remote: unknown,
   method: string,
-  args: unknown[] = [],
+  args: readonly unknown[] = [],
   options?: CallOptions,
 ): Promise<unknown> {
   const state = proxyState(remote);
-  return state.session.call(method, args, { ...state.options, ...options });
+  const merged = state.options && options ? { ...state.options, ...options } : (options ?? state.options);
+  return state.caller.call(method, args, merged);
 }
 
 /**
@@ -105,7 +170,7 @@ export function invoke(
 export function callWithKwargs(
   remote: unknown,
   method: string,
-  args: unknown[],
+  args: readonly unknown[],
   kwargs: Record<string, unknown>,
   options?: Omit<CallOptions, 'kwargs'>,
 ): Promise<unknown> {
@@ -118,7 +183,7 @@ export function callWithKwargs(
  */
 export function notify(remote: unknown, method: string, ...args: unknown[]): void {
   const state = proxyState(remote);
-  state.session.notify(method, args, { meta: state.options.meta });
+  state.caller.notify(method, args, state.options);
 }
 
 /** Lists the methods the server answers for, with namespaces (`math.mul`), sorted. */
@@ -129,3 +194,4 @@ export async function listMethods(remote: unknown): Promise<string[]> {
   }
   return methods;
 }
+

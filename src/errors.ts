@@ -37,8 +37,10 @@ export interface RemoteErrorInit {
   code?: ErrorCode;
   data?: unknown;
   /** The remote stack, present only when the server chose to send it (`exposeStack`). */
-  remoteStack?: string;
+  remoteStack?: string | undefined;
   cause?: unknown;
+  /** The dotted name of the method that failed. */
+  method?: string | undefined;
 }
 
 /**
@@ -51,6 +53,8 @@ export class RemoteError extends Error {
   readonly code: ErrorCode;
   readonly data: unknown;
   readonly remoteStack: string | undefined;
+  /** The dotted name of the method that failed, when the error answers a call. */
+  readonly method: string | undefined;
 
   constructor(init: RemoteErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -58,6 +62,12 @@ export class RemoteError extends Error {
     this.code = init.code ?? ErrorCode.APPLICATION_ERROR;
     this.data = init.data;
     this.remoteStack = init.remoteStack;
+    this.method = init.method;
+    // The stack's first line was written before `name` was set: make it say `TypeError: …`.
+    const header = this.message ? `Error: ${this.message}` : 'Error';
+    if (typeof this.stack === 'string' && this.stack.startsWith(header)) {
+      this.stack = `${this.name}${this.message ? `: ${this.message}` : ''}${this.stack.slice(header.length)}`;
+    }
   }
 }
 

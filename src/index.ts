@@ -1,6 +1,6 @@
 /**
- * farcall: typed RPC for TypeScript over TCP, TLS and Unix sockets, with a native MessagePack
- * protocol and the Python Cookbook recipe's own protocol.
+ * farcall: typed RPC for TypeScript over TCP, TLS, Unix sockets, WebSocket and HTTP, with a
+ * native MessagePack protocol and the Python Cookbook recipe's own protocol.
  *
  * ```ts
  * const server = await serve({ add: (x: number, y: number) => x + y }, { listen: 'tcp://127.0.0.1:0' });
@@ -10,6 +10,7 @@
  */
 
 export type { CallContext } from './call-context.js';
+export type { CallOptions, Caller } from './caller.js';
 export {
   type ConnectOptions,
   callWithKwargs,
@@ -18,6 +19,7 @@ export {
   invoke,
   listMethods,
   notify,
+  type Untyped,
   withOptions,
 } from './client.js';
 export {
@@ -41,4 +43,5 @@ export type { PythonForm, PythonOptions } from './protocol/python/index.js';
 export type { Remote } from './proxy.js';
 export { acceptsKwargs, LIST_METHODS, withContext } from './registry.js';
 export { type ServeOptions, type Server, serve } from './server.js';
-export type { CallOptions } from './session.js';
+export { registerTransport } from './transport/schemes.js';
+export type { Channel, Exchange, TransportModule } from './transport/transport.js';

@@ -1,72 +1,89 @@
+import type { CallOptions, Caller } from './caller.js';
 import { UsageError } from './errors.js';
-import type { CallOptions, Session } from './session.js';
 
-/** A function on the server, as the client sees it: same arguments, a promise of the result. */
-type RemoteFunction<F> = F extends (...args: infer A) => infer R
-  ? (...args: A) => Promise<Awaited<R>>
-  : never;
+export type { Remote } from './remote-type.js';
 
-/**
- * The client's view of a server api `T`: every function becomes an async function with the same
- * argument types and a promise of its (awaited) result; nested objects stay namespaces; other
- * members (numbers, strings) are not callable and disappear. `Remote<T>` is never a thenable.
- */
-export type Remote<T> = {
-  readonly [K in keyof T as K extends string
-    ? K extends `_${string}`
-      ? never
-      : T[K] extends (...args: never[]) => unknown
-        ? K
-        : T[K] extends object
-          ? K
-          : never
-    : never]: T[K] extends (...args: never[]) => unknown ? RemoteFunction<T[K]> : Remote<T[K]>;
-} & AsyncDisposable;
-
-/** What a proxy knows: its session, its path, and the default options for its calls. */
+/** What a proxy knows: its caller, its path, and the default options for its calls. */
 export interface ProxyState {
-  readonly session: Session;
+  readonly caller: Caller;
   readonly path: string;
-  readonly options: CallOptions;
+  readonly options: CallOptions | undefined;
+  /** Child proxies by name, made on first access. */
+  children: Map<string, unknown> | undefined;
 }
 
 const states = new WeakMap<object, ProxyState>();
+const inspect = Symbol.for('nodejs.util.inspect.custom');
+
+/** Names a proxy answers itself, like `then`: the conversions that code calls implicitly. */
+function local(state: ProxyState, property: string | symbol): unknown {
+  const label = () => `Remote(${state.caller.url}${state.path ? ` ${state.path}` : ''})`;
+  switch (property) {
+    case 'then':
+      return undefined; // never a thenable: `await remote` is the remote, not a call
+    case 'toJSON':
+      return () => label();
+    case 'toString':
+    case 'valueOf':
+    case Symbol.toPrimitive:
+    case inspect:
+      return () => label();
+    case Symbol.toStringTag:
+      return 'Remote';
+    case Symbol.asyncDispose:
+      return state.path === '' ? () => state.caller.close() : undefined;
+    default:
+      return typeof property === 'symbol' ? undefined : NOT_LOCAL;
+  }
+}
+
+const NOT_LOCAL = Symbol('not local');
+
+/**
+ * One handler for every proxy: the state lives in the WeakMap, keyed by the proxy's target, so
+ * making a proxy costs a function and a Proxy, nothing more (`withOptions` per call is cheap).
+ */
+const handler: ProxyHandler<object> = {
+  get(target, property) {
+    const state = states.get(target)!;
+    const answer = local(state, property);
+    if (answer !== NOT_LOCAL) return answer;
+    const name = property as string;
+    state.children ??= new Map();
+    let child = state.children.get(name);
+    if (child === undefined) {
+      child = makeProxy(state.caller, state.path === '' ? name : `${state.path}.${name}`, state.options);
+      state.children.set(name, child);
+    }
+    return child;
+  },
+  apply(target, _self, args: unknown[]) {
+    const state = states.get(target)!;
+    if (state.path === '') return Promise.reject(new UsageError('the remote itself is not callable'));
+    return state.caller.call(state.path, args, state.options);
+  },
+  has: () => false,
+  set: () => false,
+  defineProperty: () => false,
+  deleteProperty: () => false,
+  ownKeys: (target) => Reflect.ownKeys(target),
+  getOwnPropertyDescriptor: (target, property) => Reflect.getOwnPropertyDescriptor(target, property),
+};
 
 /**
  * Makes the proxy for `path` (empty for the root). Property access extends the path; calling
  * it calls the method at the path. `then` is always undefined, so awaiting a proxy does not
- * call the server; symbols are never remote names (the root answers `Symbol.asyncDispose`).
+ * call the server; `toJSON`, `toString`, `valueOf`, `Symbol.toPrimitive`, `Symbol.toStringTag`
+ * and `util.inspect` are answered here (`Remote(tcp://…)`), so logging or serialising a remote
+ * never sends a call; other symbols are never remote names (the root answers
+ * `Symbol.asyncDispose`).
  */
-export function makeProxy(session: Session, path: string, options: CallOptions): unknown {
-  const children = new Map<string, unknown>();
-  const state: ProxyState = { session, path, options };
+export function makeProxy(caller: Caller, path: string, options: CallOptions | undefined): unknown {
   // The target is a function so that namespaces and methods are both callable proxies.
-  const target = () => {};
-  const proxy: object = new Proxy(target, {
-    get(_target, property) {
-      if (typeof property === 'symbol') {
-        if (property === Symbol.asyncDispose && path === '') return () => session.close();
-        return undefined;
-      }
-      if (property === 'then') return undefined;
-      let child = children.get(property);
-      if (child === undefined) {
-        child = makeProxy(session, path === '' ? property : `${path}.${property}`, options);
-        children.set(property, child);
-      }
-      return child;
-    },
-    apply(_target, _self, args: unknown[]) {
-      if (path === '') return Promise.reject(new UsageError('the remote itself is not callable'));
-      return session.call(path, args, options);
-    },
-    has: () => false,
-    set: () => false,
-    defineProperty: () => false,
-    deleteProperty: () => false,
-    ownKeys: () => Reflect.ownKeys(target),
-    getOwnPropertyDescriptor: (t, p) => Reflect.getOwnPropertyDescriptor(t, p),
-  });
+  const target = function remote() {};
+  const proxy = new Proxy(target, handler);
+  const state: ProxyState = { caller, path, options, children: undefined };
+  states.set(target, state);
   states.set(proxy, state);
   return proxy;
 }

@@ -1,6 +1,5 @@
 import type { CallContext } from './call-context.js';
 import { ErrorCode, RemoteError, UsageError } from './errors.js';
-import type { CallMessage, NotifyMessage } from './protocol/protocol.js';
 
 /** The built-in method every server answers: the sorted list of callable method paths. */
 export const LIST_METHODS = '$farcall.methods';
@@ -14,16 +13,11 @@ const contextFunctions = new WeakSet<object>();
  * function, typed without that parameter, so `connect<typeof api>` types the remote method as
  * the caller sees it. Calling it locally, not through farcall, would leave the context out.
  */
-export function withContext<A extends unknown[], R>(
-  fn: (context: CallContext, ...args: A) => R,
+export function withContext<Caller = unknown, A extends unknown[] = unknown[], R = unknown>(
+  fn: (context: CallContext<Caller>, ...args: A) => R,
 ): (...args: A) => R {
   contextFunctions.add(fn);
   return fn as unknown as (...args: A) => R;
-}
-
-/** Makes the context of a call, for functions that asked for one. */
-export interface ContextSource {
-  contextFor(call: CallMessage | NotifyMessage): CallContext;
 }
 
 /**
@@ -69,15 +63,18 @@ export class Registry {
   }
 
   /**
-   * Runs the method a call names, with its arguments (and, for a function registered with
-   * `withContext`, the context `contexts` makes first). Throws `RemoteError` with
-   * `METHOD_NOT_FOUND` for an unknown name and
-   * `INVALID_PARAMS` for keyword arguments the function does not take; otherwise returns what
-   * the function returns (a value or a promise) and lets what it throws through.
+   * Runs `method` with its arguments (and, for a function registered with `withContext`, the
+   * context that `context` makes, first). Throws `RemoteError` with `METHOD_NOT_FOUND` for an
+   * unknown name and `INVALID_PARAMS` for keyword arguments the function does not take;
+   * otherwise returns what the function returns (a value or a promise) and lets what it throws
+   * through.
    */
-  invoke(call: CallMessage | NotifyMessage, contexts?: ContextSource): unknown {
-    const { method, kwargs } = call;
-    let args = call.args;
+  invoke(
+    method: string,
+    args: unknown[],
+    kwargs: Record<string, unknown> | undefined,
+    context: () => CallContext,
+  ): unknown {
     const entry = this.entries.get(method);
     if (!entry) {
       if (method === LIST_METHODS) return this.methods();
@@ -88,7 +85,7 @@ export class Registry {
         data: { method },
       });
     }
-    if (entry.context && contexts) args = [contexts.contextFor(call), ...args];
+    const all = entry.context ? [context(), ...args] : args;
     if (kwargs !== undefined && Object.keys(kwargs).length > 0) {
       if (!entry.kwargs) {
         throw new RemoteError({
@@ -97,9 +94,9 @@ export class Registry {
           code: ErrorCode.INVALID_PARAMS,
         });
       }
-      return entry.fn.call(entry.self, ...args, kwargs);
+      return entry.fn.call(entry.self, ...all, kwargs);
     }
-    return entry.fn.apply(entry.self, args);
+    return entry.fn.apply(entry.self, all);
   }
 
   private add(target: object, prefix: string, seen: Set<object>): void {

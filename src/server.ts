@@ -1,43 +1,57 @@
-import type { Socket } from 'node:net';
-import { keyBytes } from './client.js';
-import { AuthenticationError, UsageError } from './errors.js';
+import { keyBytes } from './authkey.js';
+import { answerExchange } from './exchange-answerer.js';
+import { UsageError } from './errors.js';
 import { type Limits, resolveLimits } from './limits.js';
 import { type Logger, resolveLogger } from './logger.js';
 import { loadProtocol, type ProtocolName } from './protocol/index.js';
-import type { Protocol } from './protocol/protocol.js';
 import type { PythonOptions } from './protocol/python/index.js';
+import { makeProxy } from './proxy.js';
 import { Registry } from './registry.js';
+import type { ResponderConfig } from './responder.js';
 import { Session } from './session.js';
-import { type Listener, listen, type ServerTlsOptions } from './transport/net.js';
-import { SocketTransport } from './transport/socket.js';
-import { formatAddress, isLoopback, parseAddress } from './url.js';
+import type { ServerTlsOptions } from './transport/net.js';
+import { transportFor } from './transport/schemes.js';
+import type { Channel, ListenOptions, Listener } from './transport/transport.js';
 
 export interface ServeOptions {
-  /** One address URL or several: `tcp://HOST:PORT`, `tls://HOST:PORT`, `unix:/PATH`. */
+  /**
+   * One address URL or several: `tcp://HOST:PORT`, `tls://HOST:PORT`, `unix:/PATH`,
+   * `ws://HOST:PORT/PATH`, `http://HOST:PORT/PATH`, `memory://NAME`.
+   */
   listen: string | string[];
   /** Shared key: every client must prove it knows it before its first call. */
   authkey?: string | Uint8Array | undefined;
   /** Wire protocol, default `'farcall'`. */
   protocol?: ProtocolName | undefined;
-  /** For `tls://`: `key` and `cert`; `ca` with `requestCert: true` requires client certificates. */
+  /** For `tls://`, `wss://`, `https://`: `key` and `cert`; `ca` with `requestCert: true` requires client certificates. */
   tls?: ServerTlsOptions | undefined;
   /** Overrides of `DEFAULT_LIMITS`. */
   limits?: Partial<Limits> | undefined;
   /** Send thrown errors' stacks to callers (off: stacks can leak paths and code). */
   exposeStack?: boolean | undefined;
+  /**
+   * Accept shared references and cycles in values (both ends must turn it on; default off, so
+   * a peer cannot send a graph whose tree is exponentially larger than its bytes).
+   */
+  references?: boolean | undefined;
   logger?: Logger | false | undefined;
   /** Options of the Python protocol: `pickleProtocol`, `allowMd5`. */
   python?: PythonOptions | undefined;
+  /** Options of the transports, passed through by scheme (`http: { server }` …). */
+  transport?: Readonly<Record<string, unknown>> | undefined;
 }
 
 export interface Server {
   /** The bound addresses, port 0 resolved: `['tcp://127.0.0.1:41234']`. */
   readonly urls: string[];
-  /** Connections open now. */
+  /** The first of `urls`. */
+  readonly url: string;
+  /** Connections open now (past their opening). */
   readonly connections: number;
   /**
-   * Stops accepting, lets calls in flight finish for up to `drainMs` (default 5000), answers
-   * new calls meanwhile with `UNAVAILABLE`, then closes every connection. Idempotent.
+   * Stops accepting, lets calls in flight finish for up to `drainMs` (default 5000), answers new
+   * calls meanwhile with `UNAVAILABLE`, then closes every connection. It resolves within
+   * `drainMs` and a moment, whatever the peers do. Idempotent.
    */
   close(drainMs?: number): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -47,8 +61,11 @@ export interface Server {
  * Serves the functions of `api` (nested objects are namespaces) on every `listen` address.
  * Resolves once all addresses are bound; rejects with the bind error (and closes whatever was
  * bound) otherwise. Each connection gets its own session: many clients at once, many calls in
- * flight per connection. A client that fails the handshake, sends a malformed frame or breaks
- * a limit loses its connection, with a log line saying why; everyone else is served on.
+ * flight per connection. A client that fails the opening, sends a malformed frame or breaks a
+ * limit loses its connection, with a log line saying why; everyone else is served on.
+ *
+ * Connections are bounded: at most `limits.maxConnections` at once (more are closed at once), of
+ * which at most `limits.maxHandshakes` in their opening (past it the oldest opening is closed).
  */
 export async function serve(api: object, options: ServeOptions): Promise<Server> {
   const registry = new Registry(api);
@@ -56,24 +73,56 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
   const limits = resolveLimits(options.limits);
   const logger = resolveLogger(options.logger);
   const authkey = keyBytes(options.authkey);
-  const addresses = (Array.isArray(options.listen) ? options.listen : [options.listen]).map(
-    parseAddress,
-  );
-  if (addresses.length === 0) throw new UsageError('serve needs at least one listen address');
+  const urls = Array.isArray(options.listen) ? options.listen : [options.listen];
+  if (urls.length === 0) throw new UsageError('serve needs at least one listen address');
+  const responder: ResponderConfig = { registry, limits, logger, exposeStack: options.exposeStack === true };
+  const protocolOptions = {
+    role: 'server' as const,
+    limits,
+    authkey,
+    references: options.references === true,
+    answers: true,
+    python: options.python,
+  };
   const sessions = new Set<Session>();
-  const sockets = new Set<Socket>();
+  /** Sessions in their opening, oldest first (a Set keeps insertion order). */
+  const opening = new Set<Session>();
+  let refused = 0;
   let closing: Promise<void> | undefined;
 
-  const accept = (socket: Socket) => {
+  const accept = (channel: Channel, url: string) => {
     if (closing) {
-      socket.destroy();
+      void channel.close();
       return;
     }
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    void openSession(socket, protocol, { limits, logger, authkey, registry, options }).then(
-      (session) => {
-        if (!session) return;
+    if (sessions.size + opening.size >= limits.maxConnections) {
+      // The first refusal, then every 1024th: a flood must not flood the log too.
+      if ((++refused & 1023) === 1) {
+        logger.warn(
+          `refused ${refused} connection(s), the latest from ${channel.peer}: ${limits.maxConnections} are open (limits.maxConnections)`,
+        );
+      }
+      void channel.close();
+      return;
+    }
+    if (opening.size >= limits.maxHandshakes) {
+      const oldest = opening.values().next().value as Session;
+      opening.delete(oldest);
+      void oldest.close();
+    }
+    const session = new Session(channel, {
+      protocol,
+      protocolOptions,
+      limits,
+      logger,
+      responder,
+      url,
+      proxy: (caller) => makeProxy(caller, '', undefined),
+    });
+    opening.add(session);
+    session.opened.then(
+      () => {
+        opening.delete(session);
         if (closing) {
           void session.close();
           return;
@@ -81,44 +130,57 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
         sessions.add(session);
         session.onClose(() => sessions.delete(session));
       },
+      (error: Error) => {
+        if (!opening.delete(session)) return; // evicted: its log line was the eviction
+        logger.warn(`closing connection from ${session.peer}: ${openingFailure(error)}`);
+      },
     );
   };
 
   const listeners: Listener[] = [];
   try {
-    const onTlsError = (error: Error, socket: Socket) =>
-      logger.warn(
-        `TLS handshake with ${socket.remoteAddress}:${socket.remotePort} failed: ${error.message}`,
-      );
-    for (const address of addresses) {
-      listeners.push(await listen(address, options.tls, accept, onTlsError));
+    for (const url of urls) {
+      const module = await transportFor(url);
+      if (!module.listen) throw new UsageError(`cannot listen on '${url}'`);
+      const listenOptions: ListenOptions = {
+        handlers: {
+          channel: (channel) => accept(channel, url),
+          exchange: (request) =>
+            answerExchange(request, { protocol, protocolOptions, responder, limits, logger, authkey }),
+        },
+        transport: { tls: options.tls, ...options.transport },
+        maxFrameBytes: limits.maxFrameBytes,
+        maxPendingWriteBytes: limits.maxPendingWriteBytes,
+        handshakeTimeoutMs: limits.handshakeTimeoutMs,
+        warn: (message) => logger.warn(message),
+      };
+      listeners.push(await module.listen(url, listenOptions));
     }
   } catch (error) {
     await Promise.all(listeners.map((l) => l.close()));
     throw error;
   }
   for (const listener of listeners) {
-    if (!authkey && !isLoopback(listener.address)) {
+    if (!authkey && !listener.loopback) {
       logger.warn(
-        `WARNING: serving ${formatAddress(listener.address)} without an authkey: anyone who can reach it can call every function`,
+        `WARNING: serving ${listener.url} without an authkey: anyone who can reach it can call every function`,
       );
     }
   }
 
   const close = (drainMs = 5000): Promise<void> => {
     closing ??= (async () => {
-      // Stop accepting now; a listener's close only completes once its connections are gone.
       const stopped = Promise.all(listeners.map((l) => l.close()));
+      for (const session of opening) void session.close();
+      opening.clear();
       await Promise.all([...sessions].map((s) => s.close(drainMs)));
-      // Answers are flushed by now; a peer that keeps its half of the socket open, or one still
-      // in its handshake, must not hold the server up.
-      for (const socket of sockets) socket.destroy();
       await stopped;
     })();
     return closing;
   };
   return {
-    urls: listeners.map((l) => formatAddress(l.address)),
+    urls: listeners.map((l) => l.url),
+    url: listeners[0]!.url,
     get connections() {
       return sessions.size;
     },
@@ -127,40 +189,7 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
   };
 }
 
-interface OpenContext {
-  limits: Limits;
-  logger: Logger;
-  authkey: Uint8Array | undefined;
-  registry: Registry;
-  options: ServeOptions;
-}
-
-/**
- * Runs the protocol's opening; resolves undefined when it failed. The deadline is the
- * protocol's own (`Protocol.open` rejects past `limits.handshakeTimeoutMs`).
- */
-async function openSession(socket: Socket, protocol: Protocol, context: OpenContext) {
-  const { limits, logger, authkey, registry, options } = context;
-  const transport = new SocketTransport(socket, limits);
-  try {
-    const connection = await protocol.open(transport, {
-      role: 'server',
-      limits,
-      authkey,
-      python: options.python,
-    });
-    return new Session(transport, connection, {
-      limits,
-      logger,
-      registry,
-      exposeStack: options.exposeStack,
-    });
-  } catch (error) {
-    const what =
-      error instanceof AuthenticationError ? 'authentication failed' : 'handshake failed';
-    logger.warn(`closing connection from ${transport.peer}: ${what}: ${(error as Error).message}`);
-    // After an authentication failure, end gracefully so the refusal reaches the client.
-    transport.close(error instanceof AuthenticationError ? undefined : (error as Error));
-    return undefined;
-  }
+function openingFailure(error: Error): string {
+  const what = error.name === 'AuthenticationError' ? 'authentication failed' : 'opening failed';
+  return `${what}: ${error.message}`;
 }

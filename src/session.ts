@@ -1,188 +1,388 @@
-import { type CallContext, CallContexts } from './call-context.js';
+import type { CallOptions, Caller } from './caller.js';
+import { Deadlines, type Deadline, timeoutMs } from './deadlines.js';
 import {
   AbortError,
+  AuthenticationError,
   ConnectionClosedError,
-  ErrorCode,
   FarcallError,
+  LimitError,
   ProtocolError,
-  RemoteError,
   TimeoutError,
 } from './errors.js';
 import type { Limits } from './limits.js';
 import type { Logger } from './logger.js';
-import type {
-  CallMessage,
-  Message,
-  NotifyMessage,
-  ProtocolConnection,
-  WireError,
+import {
+  type Answer,
+  type OpeningLink,
+  type Protocol,
+  type ProtocolConnection,
+  type ProtocolOptions,
+  Route,
 } from './protocol/protocol.js';
-import type { ContextSource, Registry } from './registry.js';
-import type { Transport } from './transport/transport.js';
-import { describe, remoteError, toWireError, UNENCODABLE_ERROR } from './wire-error.js';
+import { type AnswerSink, Responder, type ResponderConfig, writeAnswer } from './responder.js';
+import type { Channel, ChannelReceiver } from './transport/transport.js';
+import { remoteError } from './wire-error.js';
 
-export interface CallOptions {
-  /** Milliseconds to wait for the answer; 0 or undefined waits for ever. */
-  timeout?: number | undefined;
-  signal?: AbortSignal | undefined;
-  meta?: Record<string, string> | undefined;
-  kwargs?: Record<string, unknown> | undefined;
+export interface SessionConfig {
+  readonly protocol: Protocol;
+  readonly protocolOptions: ProtocolOptions;
+  readonly limits: Limits;
+  readonly logger: Logger;
+  /** How this end answers calls; without a registry, calls get `METHOD_NOT_FOUND`. */
+  readonly responder: ResponderConfig;
+  /** The address, for `String(remote)` and messages. */
+  readonly url: string;
+  /** Makes the remote that `call.caller` gives a handler (a proxy over this session). */
+  readonly proxy: (caller: Caller) => unknown;
 }
 
-export interface SessionOptions {
-  limits: Limits;
-  logger: Logger;
-  /** Functions this end answers calls for; without one, incoming calls get METHOD_NOT_FOUND. */
-  registry?: Registry | undefined;
-  /** Send the stack of thrown errors to the caller. */
-  exposeStack?: boolean | undefined;
-}
+/** How a call ended, as the session learns it; `call` turns it into a value or an error. */
+type Outcome =
+  | Answer
+  | { readonly type: 'timeout'; readonly ms: number }
+  | { readonly type: 'aborted'; readonly reason: unknown }
+  | { readonly type: 'closed' }
+  | { readonly type: 'failed'; readonly error: Error };
 
-interface Pending {
-  resolve(value: unknown): void;
-  reject(error: Error): void;
-  timer: ReturnType<typeof setTimeout> | undefined;
+class Pending {
+  deadline: Deadline | undefined;
   cleanup: (() => void) | undefined;
+  /** Set while the call waits for room in the peer's window; undefined once sent. */
+  queued: { args: readonly unknown[]; options: CallOptions | undefined; timeout: number | undefined } | undefined;
+  id = 0;
+  constructor(
+    readonly method: string,
+    readonly resolve: (outcome: Outcome) => void,
+  ) {}
 }
 
 const MAX_ID = 0xffffffff;
+const OPENING = 0;
+const OPEN = 1;
+const CLOSED = 2;
 
 /**
- * One per connection, on both ends. Owns call ids, the table of pending calls, timeouts and
- * teardown; runs incoming calls against the registry. Nothing else here knows about ids.
+ * One per channel, on both ends. Owns call ids, the table of pending calls, their deadlines (one
+ * timer for all, `Deadlines`), flow control towards the peer, liveness, and teardown; incoming
+ * calls go to its `Responder`.
  *
- * Teardown: when the transport closes, every pending call rejects at once with
- * `ConnectionClosedError` (`requested` tells `close()` from a lost connection). A frame that
- * cannot be decoded closes the connection (it is logged); a value that cannot be encoded fails
- * only that call.
+ * - The opening (hello, authkey) reads the channel's frames through the same receiver as the
+ *   session, so no frame is lost or reordered between the two; one deadline covers it, and frames
+ *   are limited to `limits.maxHandshakeBytes` until it is done.
+ * - Flow control is the protocol's: calls past the window the peer announced wait here, in
+ *   order; reading never stops for admission, so the answer a running handler waits for always
+ *   arrives. Only when the peer stops reading our answers (more than
+ *   `limits.maxPendingWriteBytes` queued) does the session stop reading it, keeping further
+ *   answers as values, not bytes, until the channel drains.
+ * - Liveness: a server closes a connection that sent no frame for `limits.idleTimeoutMs` while
+ *   none of its calls runs; a client pings at a third of the idle time its server announced.
+ * - Teardown: when the channel ends, every pending call rejects at once with
+ *   `ConnectionClosedError` (`requested` tells `close()` from a lost connection); a frame that
+ *   cannot be read closes the connection (logged); a value that cannot be written fails only
+ *   its call.
  */
-export class Session implements ContextSource {
+export class Session implements Caller, ChannelReceiver, AnswerSink {
+  /** Resolves once the opening is done; rejects (and the channel is closed) when it fails. */
+  readonly opened: Promise<void>;
+  readonly url: string;
+  private state = OPENING;
+  private connection: ProtocolConnection | undefined;
+  private readonly deadlines = new Deadlines();
   private readonly pending = new Map<number, Pending>();
+  private readonly waiting: Pending[] = [];
   private nextId = 1;
   private inFlight = 0;
-  private paused = false;
-  private closedError: ConnectionClosedError | undefined;
+  private window = Number.POSITIVE_INFINITY;
+  private peerMaxFrame = Number.POSITIVE_INFINITY;
+  private responder: Responder | undefined;
+  private callerProxy: unknown;
   private closeRequested = false;
-  private draining = false;
-  private orderedTail: Promise<void> = Promise.resolve();
-  /** Incoming calls being run, by id: true once the caller cancelled (its answer is dropped). */
-  private readonly running = new Map<number, boolean>();
-  private idleWaiters: (() => void)[] = [];
+  private closedError: Error | undefined;
+  private peerEnded = false;
   private readonly closeListeners: ((error: ConnectionClosedError) => void)[] = [];
-  private readonly contexts: CallContexts;
+  private closedAs: ConnectionClosedError | undefined;
+  // Opening.
+  private readonly early: Uint8Array[] = [];
+  private wakeOpening: (() => void) | undefined;
+  private waitingFor = 'HELLO';
+  // Backpressure: answers held while the peer does not read.
+  private readonly outbox: Answer[] = [];
+  private readingPaused = false;
+  // Liveness.
+  private livenessTimer: ReturnType<typeof setTimeout> | undefined;
+  private heard = true;
+  private spoke = true;
+  private quietTicks = 0;
+  private drainedSinceTick = false;
 
   constructor(
-    private readonly transport: Transport,
-    private readonly protocol: ProtocolConnection,
-    private readonly options: SessionOptions,
+    private readonly channel: Channel,
+    private readonly config: SessionConfig,
   ) {
-    this.contexts = new CallContexts(transport.peer);
-    transport.onFrame = (frame) => this.receive(frame);
-    transport.onClose = (error) => this.teardown(error);
-  }
-
-  get closed(): boolean {
-    return this.closedError !== undefined;
+    this.url = config.url;
+    const { protocol, protocolOptions } = config;
+    const hasOpening = protocol.hasOpening?.(protocolOptions) ?? true;
+    if (hasOpening) {
+      const { maxHandshakeBytes, maxFrameBytes } = config.limits;
+      channel.setFrameLimit(Math.min(maxHandshakeBytes, maxFrameBytes), 'limits.maxHandshakeBytes');
+    }
+    channel.attach(this);
+    this.opened = this.open(hasOpening);
+    // A failed opening is reported by whoever awaits `opened`; never an unhandled rejection.
+    this.opened.catch(() => {});
   }
 
   get peer(): string {
-    return this.transport.peer;
+    return this.channel.peer;
   }
 
-  /** Calls currently being run for the peer. */
+  get isClosed(): boolean {
+    return this.state === CLOSED;
+  }
+
+  /** Calls being run for the peer now. */
   get activeCalls(): number {
-    return this.inFlight;
+    return this.responder?.activeCalls ?? 0;
   }
 
   /** Registers a listener for the end of the session; it runs once. */
   onClose(listener: (error: ConnectionClosedError) => void): void {
-    if (this.closedError) listener(this.closedError);
+    if (this.closedAs) listener(this.closedAs);
     else this.closeListeners.push(listener);
   }
 
-  /**
-   * Calls `method` on the peer. Rejects with `RemoteError` for a remote failure, `TimeoutError`
-   * when `timeout` passes (the late answer is dropped), `AbortError` when `signal` aborts,
-   * `ConnectionClosedError` when the connection is or becomes closed, and `CodecError` when the
-   * arguments cannot be encoded (nothing is sent then).
-   */
-  call(method: string, args: unknown[], options?: CallOptions): Promise<unknown> {
-    if (this.closedError) return Promise.reject(this.closedError);
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(abortError(signal));
-    const id = this.allocateId();
-    const timeout = options?.timeout;
-    const message: CallMessage = {
-      type: 'call',
-      id,
-      method,
-      args,
-      meta: options?.meta,
-      kwargs: options?.kwargs,
-      timeoutMs: timeout && timeout > 0 ? timeout : undefined,
+  // ---- The opening ----
+
+  private async open(hasOpening: boolean): Promise<void> {
+    const { limits } = this.config;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const link: OpeningLink = {
+      peer: this.channel.peer,
+      send: (frame) => this.channel.send(frame),
+      next: (what) => this.nextOpeningFrame(what),
     };
-    let frame: Uint8Array;
     try {
-      frame = this.protocol.encode(message);
+      const opening = this.config.protocol.open(link, this.config.protocolOptions);
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          reject(
+            new TimeoutError(
+              `no ${this.waitingFor} from ${this.peer} within ${limits.handshakeTimeoutMs} ms (limits.handshakeTimeoutMs): is it a ${this.config.protocol.name} ${this.config.protocolOptions.role === 'client' ? 'server' : 'client'}?`,
+            ),
+          );
+        }, limits.handshakeTimeoutMs);
+      });
+      const connection = hasOpening ? await Promise.race([opening, deadline]) : await opening;
+      this.begin(connection);
     } catch (error) {
-      return Promise.reject(error);
+      const failure = error as Error;
+      // After an authentication failure, end gracefully so the refusal reaches the peer.
+      void this.channel.close(failure instanceof AuthenticationError ? undefined : failure);
+      throw this.closedError && !(failure instanceof FarcallError) ? this.closedError : failure;
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  private nextOpeningFrame(what: string): Promise<Uint8Array> {
+    this.waitingFor = what;
     return new Promise((resolve, reject) => {
-      const entry: Pending = { resolve, reject, timer: undefined, cleanup: undefined };
-      if (timeout && timeout > 0) {
-        entry.timer = setTimeout(() => {
-          this.abandon(id, new TimeoutError(`call to '${method}' timed out after ${timeout} ms`));
-        }, timeout);
+      const take = () => {
+        const frame = this.early.shift();
+        if (frame !== undefined) {
+          this.wakeOpening = undefined;
+          resolve(frame);
+        } else if (this.state === CLOSED) {
+          this.wakeOpening = undefined;
+          reject(this.openingClosed());
+        }
+      };
+      this.wakeOpening = take;
+      take();
+    });
+  }
+
+  private openingClosed(): Error {
+    const cause = this.closedError;
+    const message = `${this.peer} closed the connection during the opening${cause ? `: ${cause.message}` : ''}`;
+    return cause instanceof FarcallError
+      ? new ProtocolError(message, { cause })
+      : new ConnectionClosedError(message, { cause });
+  }
+
+  /** The opening is done: frames that came with its last message are handled now, in order. */
+  private begin(connection: ProtocolConnection): void {
+    if (this.state === CLOSED) throw this.openingClosed();
+    const { limits } = this.config;
+    this.connection = connection;
+    this.channel.setFrameLimit(limits.maxFrameBytes, 'limits.maxFrameBytes');
+    this.window = connection.peer.window ?? Number.POSITIVE_INFINITY;
+    this.peerMaxFrame = connection.peer.maxFrameBytes ?? Number.POSITIVE_INFINITY;
+    if (connection.answerer) {
+      const caps = connection.capabilities;
+      this.responder = new Responder(this.config.responder, this, {
+        ordered: caps.correlation === 'fifo',
+        cancellable: caps.cancel,
+        deadlines: this.deadlines,
+      });
+    }
+    this.state = OPEN;
+    this.startLiveness(connection);
+    for (const frame of this.early.splice(0)) {
+      if (this.state !== OPEN) break;
+      this.dispatch(frame);
+    }
+  }
+
+  // ---- The channel's receiver ----
+
+  frame(frame: Uint8Array): void {
+    this.heard = true;
+    if (this.state === OPENING) {
+      this.early.push(frame.slice());
+      this.wakeOpening?.();
+      return;
+    }
+    if (this.state === OPEN) this.dispatch(frame);
+  }
+
+  closed(error: Error | undefined): void {
+    this.teardown(error);
+  }
+
+  drain(): void {
+    this.drainedSinceTick = true;
+    this.flushOutbox();
+  }
+
+  ended(): void {
+    this.peerEnded = true;
+    const running = this.activeCalls;
+    this.config.logger.info(
+      `${this.peer} closed its sending side; answering ${running} call(s) in flight, then closing`,
+    );
+    this.closeIfDone();
+  }
+
+  private dispatch(frame: Uint8Array): void {
+    const connection = this.connection!;
+    try {
+      switch (connection.route(frame)) {
+        case Route.ANSWERS:
+          if (!connection.caller) throw new ProtocolError('an answer arrived, and this end makes no calls');
+          connection.caller.readAnswers(frame, this.wanted, this.settleAnswer);
+          return;
+        case Route.CALLS:
+          if (!connection.answerer || !this.responder) {
+            throw new ProtocolError('a call arrived, and this end answers none');
+          }
+          this.responder.handle(connection.answerer.readCalls(frame));
+          return;
+        case Route.PING:
+          this.channel.send(connection.control!.writePong(connection.control!.nonce(frame)));
+          return;
+        case Route.PONG:
+          return;
+      }
+    } catch (error) {
+      // Teardown logs why: the peer broke the protocol, and only this connection pays for it.
+      void this.channel.close(error as Error);
+    }
+  }
+
+  // ---- Calling ----
+
+  async call(method: string, args: readonly unknown[], options?: CallOptions): Promise<unknown> {
+    // Every error is made here, after the await, so its stack holds the caller's async frames.
+    const outcome = await this.start(method, args, options);
+    switch (outcome.type) {
+      case 'result':
+        return outcome.value;
+      case 'error':
+        throw remoteError(outcome.error, method);
+      case 'timeout':
+        throw new TimeoutError(`call to '${method}' on ${this.peer} timed out after ${outcome.ms} ms`);
+      case 'aborted':
+        throw abortError(outcome.reason, method);
+      case 'closed':
+        throw this.closedFor(method);
+      case 'failed':
+        throw outcome.error;
+    }
+  }
+
+  private start(method: string, args: readonly unknown[], options: CallOptions | undefined): Promise<Outcome> {
+    if (this.state !== OPEN) return Promise.resolve({ type: 'closed' });
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.resolve({ type: 'aborted', reason: signal.reason });
+    let timeout: number | undefined;
+    try {
+      timeout = timeoutMs(options?.timeout, 'timeout');
+    } catch (error) {
+      return Promise.resolve({ type: 'failed', error: error as Error });
+    }
+    return new Promise<Outcome>((resolve) => {
+      const entry = new Pending(method, resolve);
+      if (timeout !== undefined) {
+        entry.deadline = this.deadlines.add(timeout, () => this.abandon(entry, { type: 'timeout', ms: timeout }));
       }
       if (signal) {
-        const onAbort = () => this.abandon(id, abortError(signal));
+        const onAbort = () => this.abandon(entry, { type: 'aborted', reason: signal.reason });
         signal.addEventListener('abort', onAbort, { once: true });
         entry.cleanup = () => signal.removeEventListener('abort', onAbort);
       }
-      this.pending.set(id, entry);
-      this.transport.send(frame);
+      if (this.inFlight >= this.window) {
+        entry.queued = { args, options, timeout };
+        this.waiting.push(entry);
+        return;
+      }
+      this.send(entry, args, options, timeout);
     });
   }
 
-  /**
-   * Sends a call that expects no answer. Throws `ConnectionClosedError` on a closed
-   * connection, `ProtocolError` when the protocol has no notifications, `CodecError` when the
-   * arguments cannot be encoded.
-   */
-  notify(method: string, args: unknown[], options?: Pick<CallOptions, 'meta' | 'kwargs'>): void {
-    if (this.closedError) throw this.closedError;
-    if (!this.protocol.supportsNotify) {
-      throw new ProtocolError('this protocol has no notifications (calls without an answer)');
-    }
-    const frame = this.protocol.encode({
-      type: 'notify',
-      method,
-      args,
-      meta: options?.meta,
-      kwargs: options?.kwargs,
-    });
-    this.transport.send(frame);
-  }
-
-  /**
-   * Closes the connection. With `drainMs`, first refuses new calls and waits up to that long
-   * for the calls being run to finish. Pending outgoing calls reject with a
-   * `ConnectionClosedError` whose `requested` is true.
-   */
-  async close(drainMs = 0): Promise<void> {
-    if (this.closedError) return;
-    this.closeRequested = true;
-    if (drainMs > 0 && this.inFlight > 0) {
-      this.draining = true;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, drainMs);
-        this.idleWaiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
+  /** Writes a call and marks it pending; an unwritable call fails alone. */
+  private send(entry: Pending, args: readonly unknown[], options: CallOptions | undefined, timeout: number | undefined): void {
+    const id = this.allocateId();
+    let frame: Uint8Array;
+    try {
+      frame = this.connection!.caller!.writeCall({
+        id,
+        method: entry.method,
+        args,
+        meta: options?.meta,
+        kwargs: options?.kwargs,
+        timeoutMs: timeout,
       });
+      if (frame.length > this.peerMaxFrame) {
+        throw new LimitError(
+          `the call to '${entry.method}' is ${frame.length} bytes, over the ${this.peerMaxFrame}-byte frame limit of ${this.peer} (its limits.maxFrameBytes)`,
+        );
+      }
+    } catch (error) {
+      this.finish(entry);
+      entry.resolve({ type: 'failed', error: error as Error });
+      return;
     }
-    this.transport.close();
+    entry.id = id;
+    this.pending.set(id, entry);
+    this.inFlight++;
+    this.spoke = true;
+    this.channel.send(frame);
+  }
+
+  notify(method: string, args: readonly unknown[], options?: CallOptions): void {
+    if (this.state !== OPEN) throw this.closedFor(method);
+    const connection = this.connection!;
+    if (!connection.capabilities.notify || !connection.caller) {
+      throw new ProtocolError(
+        `the ${this.config.protocol.name} protocol has no notifications (calls without an answer)`,
+      );
+    }
+    const frame = connection.caller.writeNotify({ method, args, meta: options?.meta, kwargs: options?.kwargs });
+    if (frame.length > this.peerMaxFrame) {
+      throw new LimitError(`the notification '${method}' is ${frame.length} bytes, over the frame limit of ${this.peer}`);
+    }
+    this.channel.send(frame);
   }
 
   private allocateId(): number {
@@ -193,249 +393,237 @@ export class Session implements ContextSource {
     return id;
   }
 
-  private abandon(id: number, error: Error): void {
+  private readonly wanted = (id: number): boolean => this.pending.has(id);
+
+  private readonly settleAnswer = (answer: Answer): void => {
+    const id = answer.id as number;
     const entry = this.pending.get(id);
-    if (!entry) return;
-    this.settle(id, entry);
-    entry.reject(error);
-    if (this.protocol.supportsCancel && !this.closedError) {
-      try {
-        this.transport.send(this.protocol.encode({ type: 'cancel', id }));
-      } catch {
-        // A cancel is a courtesy to the server; the call is already failed here.
-      }
-    }
-  }
-
-  private settle(id: number, entry: Pending): void {
+    if (!entry) return; // a late answer to a call that timed out or was cancelled
     this.pending.delete(id);
-    if (entry.timer) clearTimeout(entry.timer);
-    entry.cleanup?.();
-  }
+    this.inFlight--;
+    this.finish(entry);
+    entry.resolve(answer);
+    this.sendWaiting();
+  };
 
-  private receive(frame: Uint8Array): void {
-    let message: Message;
-    try {
-      message = this.protocol.decode(frame);
-    } catch (error) {
-      // Teardown logs why: the peer broke the protocol, and only this connection pays for it.
-      this.transport.close(error as Error);
+  /** A call's deadline passed or its signal aborted: fail it here, and tell the peer. */
+  private abandon(entry: Pending, outcome: Outcome): void {
+    if (entry.queued) {
+      entry.queued = undefined;
+      const index = this.waiting.indexOf(entry);
+      if (index >= 0) this.waiting.splice(index, 1);
+      this.finish(entry);
+      entry.resolve(outcome);
       return;
     }
-    switch (message.type) {
-      case 'result': {
-        const entry = this.pending.get(message.id);
-        if (!entry) return; // a late answer to a call that timed out or was cancelled
-        this.settle(message.id, entry);
-        entry.resolve(message.value);
-        return;
+    if (this.pending.get(entry.id) !== entry) return;
+    this.pending.delete(entry.id);
+    this.inFlight--;
+    this.finish(entry);
+    entry.resolve(outcome);
+    const connection = this.connection;
+    if (connection?.capabilities.cancel && this.state === OPEN) {
+      try {
+        this.channel.send(connection.caller!.writeCancel(entry.id));
+      } catch {
+        // A cancel is a courtesy to the peer; the call is already failed here.
       }
-      case 'error': {
-        const entry = this.pending.get(message.id);
-        if (!entry) return;
-        this.settle(message.id, entry);
-        entry.reject(remoteError(message.error));
-        return;
-      }
-      case 'call':
-        this.startCall(message);
-        return;
-      case 'notify':
-        this.runNotify(message);
-        return;
-      case 'cancel':
-        // Only calls still running are marked: a cancel for any other id is ignored, so a peer
-        // cannot grow this table with made-up ids.
-        if (this.running.has(message.id)) {
-          this.running.set(message.id, true);
-          this.contexts.cancel(message.id);
-        }
-        return;
-      case 'ping':
-        this.transport.send(this.protocol.encode({ type: 'pong', nonce: message.nonce }));
-        return;
-      case 'pong':
-        return;
+    }
+    this.sendWaiting();
+  }
+
+  private finish(entry: Pending): void {
+    entry.deadline?.cancel();
+    entry.cleanup?.();
+    if (this.peerEnded) this.closeIfDone();
+  }
+
+  /** Calls that waited for room in the peer's window go out, in order. */
+  private sendWaiting(): void {
+    while (this.waiting.length > 0 && this.inFlight < this.window && this.state === OPEN) {
+      const entry = this.waiting.shift()!;
+      const queued = entry.queued!;
+      entry.queued = undefined;
+      this.send(entry, queued.args, queued.options, queued.timeout);
     }
   }
 
-  private startCall(message: CallMessage): void {
-    this.running.set(message.id, false);
-    this.inFlight++;
-    if (this.inFlight >= this.options.limits.maxInFlight && !this.paused) {
-      // Backpressure: stop reading this peer until answers go out; nothing is dropped.
-      this.paused = true;
-      this.transport.pause();
+  // ---- Answering ----
+
+  /** The responder's sink: the answer to a call that came alone. */
+  answer(answer: Answer): void {
+    this.sendAnswer(answer);
+  }
+
+  /** The responder's sink: the answers to one batch, as one frame. */
+  batch(answers: readonly Answer[]): void {
+    const codec = this.connection!.answerer!;
+    const frames = answers.map((a) => writeAnswer(codec, a, this.peerMaxFrame, this.config.logger, this.peer));
+    const frame = codec.writeBatch?.(frames);
+    if (frame && frame.length > 0) this.channel.send(frame);
+    this.closeIfDone();
+  }
+
+  /** The responder's sink: a remote of what the peer exposed, for `call.caller`. */
+  caller(): unknown {
+    this.callerProxy ??= this.config.proxy(this);
+    return this.callerProxy;
+  }
+
+  private sendAnswer(answer: Answer): void {
+    if (this.state !== OPEN) return;
+    if (this.outbox.length > 0 || this.channel.bufferedBytes > this.config.limits.maxPendingWriteBytes) {
+      // The peer does not read its answers: keep them as values (already in memory), stop
+      // reading its calls, and send them as the channel drains.
+      this.outbox.push(answer);
+      if (!this.readingPaused) {
+        this.readingPaused = true;
+        this.channel.pause();
+      }
+      return;
     }
-    if (this.protocol.ordered) {
-      this.orderedTail = this.orderedTail.then(() => this.runCall(message));
-    } else {
-      void this.runCall(message);
+    const frame = writeAnswer(this.connection!.answerer!, answer, this.peerMaxFrame, this.config.logger, this.peer);
+    if (frame.length > 0) this.channel.send(frame);
+    this.closeIfDone();
+  }
+
+  private flushOutbox(): void {
+    const limit = this.config.limits.maxPendingWriteBytes;
+    while (this.outbox.length > 0 && this.channel.bufferedBytes <= limit && this.state === OPEN) {
+      const answer = this.outbox.shift()!;
+      const frame = writeAnswer(this.connection!.answerer!, answer, this.peerMaxFrame, this.config.logger, this.peer);
+      if (frame.length > 0) this.channel.send(frame);
+    }
+    if (this.outbox.length === 0 && this.readingPaused && this.state === OPEN) {
+      this.readingPaused = false;
+      this.channel.resume();
+    }
+    this.closeIfDone();
+  }
+
+  // ---- Liveness ----
+
+  private startLiveness(connection: ProtocolConnection): void {
+    const { limits } = this.config;
+    const role = this.config.protocolOptions.role;
+    if (role === 'server') {
+      // Checked every half idle time; closed after two quiet checks in a row.
+      this.tick(limits.idleTimeoutMs / 2, () => this.checkIdle());
+    } else if (connection.control && connection.capabilities.ping && connection.peer.idleMs) {
+      const idle = connection.peer.idleMs;
+      this.tick(idle / 3, () => this.keepAlive(idle));
     }
   }
+
+  private tick(ms: number, check: () => void): void {
+    const delay = Math.max(1, Math.min(ms, 0x7fffffff));
+    const run = () => {
+      if (this.state !== OPEN) return;
+      check();
+      if (this.state === OPEN) this.livenessTimer = unref(setTimeout(run, delay));
+    };
+    this.livenessTimer = unref(setTimeout(run, delay));
+  }
+
+  private checkIdle(): void {
+    // Progress is a frame from the peer or a call of its running; while its answers wait for it
+    // to read, only the channel draining counts.
+    const backlogged = this.outbox.length > 0;
+    const progress = backlogged ? this.drainedSinceTick : this.heard || this.activeCalls > 0;
+    this.heard = false;
+    this.drainedSinceTick = false;
+    if (progress) {
+      this.quietTicks = 0;
+      return;
+    }
+    if (++this.quietTicks < 2) return;
+    const ms = this.config.limits.idleTimeoutMs;
+    const why = backlogged
+      ? `${this.peer} has not read its answers for ${ms} ms (${this.outbox.length} waiting)`
+      : `${this.peer} sent nothing for ${ms} ms (limits.idleTimeoutMs)`;
+    this.config.logger.info(`closing connection: ${why}`);
+    void this.channel.close();
+  }
+
+  /** A client pings its server when it has sent nothing since the last tick. */
+  private keepAlive(idleMs: number): void {
+    this.quietTicks = this.heard ? 0 : this.quietTicks + 1;
+    this.heard = false;
+    if (this.quietTicks >= 3) {
+      void this.channel.close(
+        new ConnectionClosedError(`no answer from ${this.peer} to a ping for ${Math.round(idleMs)} ms`),
+      );
+      return;
+    }
+    if (!this.spoke || this.quietTicks > 0) this.channel.send(this.connection!.control!.writePing(this.quietTicks));
+    this.spoke = false;
+  }
+
+  // ---- Closing ----
 
   /**
-   * Runs one incoming call and answers it. Whatever the function does (returns, throws, rejects
-   * with any value at all), the call is answered or dropped and `finishCall` runs exactly once.
+   * Closes the connection. With `drainMs`, first refuses new calls and waits up to that long for
+   * the calls being run to finish. Pending outgoing calls reject with a `ConnectionClosedError`
+   * whose `requested` is true.
    */
-  private runCall(message: CallMessage): Promise<void> | void {
-    const { id } = message;
-    if (this.draining) {
-      this.answerError(id, {
-        name: 'UnavailableError',
-        message: 'server is shutting down',
-        code: ErrorCode.UNAVAILABLE,
-      });
-      return this.finishCall(id);
-    }
-    let result: unknown;
-    try {
-      result = this.invoke(message);
-    } catch (error) {
-      this.answerError(id, this.toWireError(error));
-      return this.finishCall(id);
-    }
-    if (isThenable(result)) {
-      return Promise.resolve(result)
-        .then(
-          (value) => this.answer(id, value),
-          (error: unknown) => this.answerError(id, this.toWireError(error)),
-        )
-        .catch((error: unknown) => this.internalError(id, error))
-        .finally(() => this.finishCall(id));
-    }
-    this.answer(id, result);
-    return this.finishCall(id);
+  async close(drainMs = 0): Promise<void> {
+    if (this.state === CLOSED) return;
+    this.closeRequested = true;
+    if (drainMs > 0 && this.responder) await this.responder.drain(drainMs);
+    await this.channel.close();
   }
 
-  /** Last resort when answering itself failed: log it, and tell the caller something. */
-  private internalError(id: number, error: unknown): void {
-    this.options.logger.warn(`could not answer a call from ${this.peer}: ${describe(error)}`);
-    this.answerError(id, {
-      name: 'InternalError',
-      message: 'the server could not answer',
-      code: ErrorCode.INTERNAL,
-    });
+  /** After a half-close: close once nothing is left to answer or wait for. */
+  private closeIfDone(): void {
+    if (!this.peerEnded || this.state !== OPEN) return;
+    if (this.activeCalls > 0 || this.outbox.length > 0 || this.pending.size > 0) return;
+    void this.channel.close();
   }
 
-  /** For functions registered with `withContext`: the context of the call being started. */
-  contextFor(call: CallMessage | NotifyMessage): CallContext {
-    return this.contexts.create(call);
+  private closedFor(method: string): ConnectionClosedError {
+    const closed = this.closedAs;
+    if (!closed) return new ConnectionClosedError(`the connection to ${this.peer} is not open (calling '${method}')`);
+    return new ConnectionClosedError(closed.message, { cause: closed.cause, requested: closed.requested });
   }
 
-  private invoke(call: CallMessage | NotifyMessage): unknown {
-    const registry = this.options.registry;
-    if (!registry) {
-      const method = call.method;
-      throw new RemoteError({
-        name: 'MethodNotFoundError',
-        message: `no method '${method}': this end serves no functions`,
-        code: ErrorCode.METHOD_NOT_FOUND,
-        data: { method },
-      });
-    }
-    return registry.invoke(call, this);
-  }
-
-  private finishCall(id: number): void {
-    this.running.delete(id);
-    this.contexts.finish(id);
-    this.inFlight--;
-    if (this.paused && this.inFlight < this.options.limits.maxInFlight / 2) {
-      this.paused = false;
-      this.transport.resume();
-    }
-    if (this.inFlight === 0 && this.idleWaiters.length > 0) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const waiter of waiters) waiter();
-    }
-  }
-
-  private answer(id: number, value: unknown): void {
-    if (this.closedError || this.running.get(id) === true) return;
-    let frame: Uint8Array;
-    try {
-      frame = this.protocol.encode({ type: 'result', id, value });
-    } catch (error) {
-      this.answerError(id, {
-        name: 'CodecError',
-        message: `the result could not be encoded: ${(error as Error).message}`,
-        code: ErrorCode.INTERNAL,
-      });
-      return;
-    }
-    this.transport.send(frame);
-  }
-
-  private answerError(id: number, error: WireError): void {
-    if (this.closedError || this.running.get(id) === true) return;
-    let frame: Uint8Array;
-    try {
-      frame = this.protocol.encode({ type: 'error', id, error });
-    } catch {
-      try {
-        // The error's data could not be encoded: send the error without it.
-        frame = this.protocol.encode({ type: 'error', id, error: { ...error, data: undefined } });
-      } catch {
-        frame = this.protocol.encode({ type: 'error', id, error: UNENCODABLE_ERROR });
-      }
-    }
-    this.transport.send(frame);
-  }
-
-  private runNotify(message: NotifyMessage): void {
-    const report = (error: unknown) =>
-      this.options.logger.warn(
-        `notification '${message.method}' from ${this.peer} failed: ${describe(error)}`,
-      );
-    try {
-      const result = this.invoke(message);
-      if (isThenable(result)) Promise.resolve(result).catch(report);
-    } catch (error) {
-      report(error);
-    }
-  }
-
-  private toWireError(error: unknown): WireError {
-    return toWireError(error, this.options.exposeStack === true);
-  }
-
-  private teardown(cause?: Error): void {
-    if (this.closedError) return;
+  private teardown(error: Error | undefined): void {
+    if (this.state === CLOSED) return;
+    const wasOpen = this.state === OPEN;
+    this.state = CLOSED;
+    this.closedError = error;
+    clearTimeout(this.livenessTimer);
     const requested = this.closeRequested;
     const reason = requested
       ? 'connection closed'
-      : `connection to ${this.peer} lost${cause ? `: ${cause.message}` : ''}`;
-    this.closedError = new ConnectionClosedError(reason, { cause, requested });
-    if (cause instanceof FarcallError) {
+      : `connection to ${this.peer} lost${error ? `: ${error.message}` : ''}`;
+    const closed = new ConnectionClosedError(reason, { cause: error, requested });
+    this.closedAs = closed;
+    if (wasOpen && error instanceof FarcallError && !(error instanceof ConnectionClosedError)) {
       // A frame over a limit, a malformed message: say which connection and why.
-      this.options.logger.warn(`closing connection from ${this.peer}: ${cause.message}`);
+      this.config.logger.warn(`closing connection from ${this.peer}: ${error.message}`);
     }
-    const pending = [...this.pending.entries()];
+    this.wakeOpening?.();
+    this.deadlines.clear();
+    const pending = [...this.pending.values(), ...this.waiting];
     this.pending.clear();
-    for (const [, entry] of pending) {
-      if (entry.timer) clearTimeout(entry.timer);
+    this.waiting.length = 0;
+    this.outbox.length = 0;
+    for (const entry of pending) {
       entry.cleanup?.();
-      entry.reject(this.closedError);
+      entry.resolve({ type: 'closed' });
     }
-    this.contexts.closeAll(this.closedError);
-    for (const listener of this.closeListeners.splice(0)) listener(this.closedError);
-    for (const waiter of this.idleWaiters.splice(0)) waiter();
+    this.responder?.close(closed);
+    for (const listener of this.closeListeners.splice(0)) listener(closed);
   }
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value instanceof Promise ||
-    (typeof value === 'object' &&
-      value !== null &&
-      typeof (value as { then?: unknown }).then === 'function')
-  );
+function unref(timer: ReturnType<typeof setTimeout>): ReturnType<typeof setTimeout> {
+  (timer as { unref?: () => void }).unref?.();
+  return timer;
 }
 
-function abortError(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
+function abortError(reason: unknown, method: string): Error {
   if (reason instanceof FarcallError) return reason;
-  return new AbortError('call aborted', { cause: reason });
+  return new AbortError(`call to '${method}' aborted`, { cause: reason });
 }
+

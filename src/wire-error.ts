@@ -56,13 +56,14 @@ function fromValue(value: unknown): WireError {
 }
 
 /** The `RemoteError` a caller sees for an error that came over the wire. */
-export function remoteError(wire: WireError): RemoteError {
+export function remoteError(wire: WireError, method?: string): RemoteError {
   return new RemoteError({
     name: wire.name,
     message: wire.message,
     code: toErrorCode(wire.code),
     data: wire.data,
     remoteStack: wire.stack,
+    method,
   });
 }
 

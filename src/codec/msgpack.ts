@@ -1,5 +1,6 @@
 import { addExtension, Packr } from 'msgpackr';
 import { CodecError, LimitError } from '../errors.js';
+import type { CodecOptions } from './codec.js';
 import { checkDepth, MAP_EXT, NEGATIVE_ZERO_EXT } from './msgpack-depth.js';
 
 /**
@@ -65,7 +66,9 @@ let objectsSeen = 0;
  * through objects) and `LimitError` past `maxDepth` levels below the `envelope` levels of
  * protocol containers.
  */
-export function encodeMsgpack(value: unknown, maxDepth: number, envelope = 0): Uint8Array {
+export function encodeMsgpack(value: unknown, codec: CodecOptions): Uint8Array {
+  const maxDepth = codec.maxDepth;
+  const envelope = codec.envelope ?? 0;
   // Counting from -envelope makes the limit apply to user values, not to the message around them.
   objectsSeen = 0;
   const prepared = prepare(value, -envelope, maxDepth, []);
@@ -84,8 +87,8 @@ export function encodeMsgpack(value: unknown, maxDepth: number, envelope = 0): U
  * count. Throws `LimitError` when nesting passes `maxDepth` (checked on the bytes,
  * before any object is built) and `CodecError` for anything that is not valid MessagePack.
  */
-export function decodeMsgpack(bytes: Uint8Array, maxDepth: number, envelope = 0): unknown {
-  checkDepth(bytes, maxDepth, envelope);
+export function decodeMsgpack(bytes: Uint8Array, codec: CodecOptions): unknown {
+  checkDepth(bytes, codec.maxDepth, codec.envelope ?? 0);
   try {
     return packr.unpack(bytes);
   } catch (error) {

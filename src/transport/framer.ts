@@ -37,9 +37,14 @@ export class FrameDecoder {
   private needed = 0;
   private paused = false;
   private resumeScheduled = false;
+  /** The header bytes of the last frame refused for its length, for an error's hint. */
+  lastHeader: Uint8Array | undefined;
+  /** How errors name the limit. */
+  limitName = 'limits.maxFrameBytes';
 
   constructor(
-    private readonly maxFrameBytes: number,
+    /** Largest body accepted; changing it applies from the next header. */
+    public maxFrameBytes: number,
     private readonly onFrame: (frame: Buffer) => void,
     /** Called with an error thrown while parsing buffered bytes after `resume`. */
     private readonly onError: (error: Error) => void = () => {},
@@ -106,8 +111,9 @@ export class FrameDecoder {
         headerSize = 12;
       }
       if (length > this.maxFrameBytes) {
+        this.lastHeader = buf.subarray(offset, offset + 4);
         throw new LimitError(
-          `frame of ${length} bytes is over the limit of ${this.maxFrameBytes} bytes (limits.maxFrameBytes)`,
+          `frame of ${length} bytes is over the limit of ${this.maxFrameBytes} bytes (${this.limitName})`,
         );
       }
       if (end - offset - headerSize < length) {

@@ -1,8 +1,8 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
-import { ConnectionClosedError, UsageError } from '../errors.js';
-import type { Address } from '../url.js';
+import { AbortError, ConnectionClosedError, UsageError } from '../errors.js';
+import type { Address } from './address.js';
 
 /** TLS settings for a server: its key and certificate; `ca` + `requestCert` ask for client certificates (mTLS). */
 export type ServerTlsOptions = tls.TlsOptions;
@@ -10,26 +10,50 @@ export type ServerTlsOptions = tls.TlsOptions;
 export type ClientTlsOptions = tls.ConnectionOptions;
 
 /**
- * Opens a byte-stream connection to a tcp, tls or unix address. Rejects with
- * `ConnectionClosedError` when the peer cannot be reached or the TLS handshake fails.
+ * Opens a byte-stream connection to a tcp, tls or unix address, half-open capable (the session
+ * decides when to end its side). Rejects with `ConnectionClosedError` when the peer cannot be
+ * reached or the TLS handshake fails, and `AbortError` when `signal` aborts first (the socket is
+ * destroyed: a late connection is never leaked).
  */
-export function dial(address: Address, tlsOptions?: ClientTlsOptions): Promise<net.Socket> {
+export function dial(
+  address: Address,
+  tlsOptions?: ClientTlsOptions,
+  signal?: AbortSignal,
+): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     let socket: net.Socket;
     const event = address.scheme === 'tls' ? 'secureConnect' : 'connect';
-    if (address.scheme === 'unix') socket = net.connect({ path: address.path });
+    if (address.scheme === 'unix') socket = net.connect({ path: address.path, allowHalfOpen: true });
     else if (address.scheme === 'tcp')
-      socket = net.connect({ host: address.host, port: address.port });
+      socket = net.connect({ host: address.host, port: address.port, allowHalfOpen: true });
     else {
       const servername = net.isIP(address.host) ? undefined : address.host;
-      socket = tls.connect({ servername, ...tlsOptions, host: address.host, port: address.port });
+      // allowHalfOpen reaches the TLSSocket (Node passes it on), though the types omit it.
+      const options = { servername, ...tlsOptions, host: address.host, port: address.port, allowHalfOpen: true };
+      socket = tls.connect(options as tls.ConnectionOptions);
     }
+    const onAbort = () => {
+      socket.destroy();
+      const reason: unknown = signal?.reason;
+      reject(
+        reason instanceof Error && reason.name === 'TimeoutError'
+          ? reason
+          : new AbortError('connecting was aborted', { cause: reason }),
+      );
+    };
     const onError = (error: Error) => {
+      signal?.removeEventListener('abort', onAbort);
       socket.destroy();
       reject(new ConnectionClosedError(`cannot connect: ${error.message}`, { cause: error }));
     };
+    if (signal?.aborted) {
+      onAbort();
+      return;
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
     socket.once('error', onError);
     socket.once(event, () => {
+      signal?.removeEventListener('abort', onAbort);
       socket.off('error', onError);
       resolve(socket);
     });
@@ -59,11 +83,11 @@ export async function listen(
     if (!tlsOptions?.key && !tlsOptions?.pfx && !tlsOptions?.SNICallback) {
       throw new UsageError('a tls:// address needs the tls option with a key and cert');
     }
-    server = tls.createServer(tlsOptions, onSocket);
+    server = tls.createServer({ ...tlsOptions, allowHalfOpen: true }, onSocket);
     // A failed TLS handshake is that client's problem: report it, and serve on.
     server.on('tlsClientError', onTlsError);
   } else {
-    server = net.createServer(onSocket);
+    server = net.createServer({ allowHalfOpen: true }, onSocket);
   }
   if (address.scheme === 'unix') await removeStaleSocket(address.path);
   await new Promise<void>((resolve, reject) => {

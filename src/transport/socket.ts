@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
-import { ProtocolError } from '../errors.js';
+import { LimitError, ProtocolError } from '../errors.js';
 import { FrameDecoder, frameHeader } from './framer.js';
-import type { Transport } from './transport.js';
+import type { Channel, ChannelReceiver } from './transport.js';
 
 /** Frames smaller than this are copied into one buffer per flush; larger ones are written as is. */
 const COALESCE_BYTES = 64 * 1024;
@@ -11,69 +11,70 @@ const COALESCE_BYTES = 64 * 1024;
  * flight), while a long burst still goes out in large writes. docs/benchmarks.md has figures.
  */
 const FIRST_FLUSH_BYTES = 2 * 1024;
-
-export interface SocketTransportOptions {
-  maxFrameBytes: number;
-  /** Answers queued in the socket past this stop reading from it until it drains. */
-  maxPendingWriteBytes: number;
-}
+/** After a graceful close, how long the peer has to take what was queued before the socket goes. */
+const CLOSE_GRACE_MS = 2000;
 
 /**
- * A transport over a connected byte-stream socket (TCP, TLS, Unix), framed by `FrameDecoder`.
+ * A channel over a connected byte-stream socket (TCP, TLS, Unix), framed by `FrameDecoder`.
  *
  * Writes made in the same turn of the event loop are coalesced into a few socket writes of
  * growing size (FIRST_FLUSH_BYTES, then doubling): under load, hundreds of answers leave in a
- * handful of syscalls. A frame over the size limit, or an invalid
- * header, closes the connection with the error. When the peer stops reading and more than
- * `maxPendingWriteBytes` wait in the socket, the transport stops reading the peer's frames until
- * the socket drains, so a client that never reads cannot grow the server's memory.
+ * handful of syscalls. A frame over `maxFrameBytes`, or an invalid header, closes the channel
+ * with the error. The socket must be half-open capable (`allowHalfOpen`): a peer that shuts its
+ * sending side still gets what is sent to it, and the receiver hears `ended`.
  */
-export class SocketTransport implements Transport {
-  onFrame: (frame: Uint8Array) => void = () => {};
-  onClose: (error?: Error) => void = () => {};
+export class SocketChannel implements Channel {
   readonly peer: string;
+  readonly done: Promise<Error | undefined>;
 
+  private receiver: ChannelReceiver | undefined;
+  /** Frames and end/close events that came before `attach`. */
+  private early: (Uint8Array | 'end')[] = [];
   private readonly decoder: FrameDecoder;
   private batch: Uint8Array[] = [];
   private batchBytes = 0;
   private flushScheduled = false;
   private flushAt = FIRST_FLUSH_BYTES;
   private pauses = 0;
-  private writeBlocked = false;
-  private closedFlag = false;
+  private isClosed = false;
   private closeError: Error | undefined;
+  private resolveDone!: (error: Error | undefined) => void;
+  private closeReported = false;
 
   constructor(
     private readonly socket: Socket,
-    private readonly options: SocketTransportOptions,
+    maxFrameBytes: number,
   ) {
     this.peer = describePeer(socket);
+    this.done = new Promise((resolve) => {
+      this.resolveDone = resolve;
+    });
     this.decoder = new FrameDecoder(
-      options.maxFrameBytes,
-      (frame) => this.onFrame(frame),
-      (error) => this.close(error),
+      maxFrameBytes,
+      (frame) => this.deliver(frame),
+      (error) => void this.close(hinted(error, this.decoder.lastHeader)),
     );
     socket.setNoDelay?.(true);
     socket.on('data', (chunk: Buffer) => {
-      if (this.closedFlag) return;
+      if (this.isClosed) return;
       try {
         this.decoder.push(chunk);
       } catch (error) {
-        this.close(error as Error);
+        void this.close(hinted(error as Error, this.decoder.lastHeader));
       }
     });
-    socket.on('drain', () => {
-      if (this.writeBlocked && socket.writableLength <= this.options.maxPendingWriteBytes / 2) {
-        this.writeBlocked = false;
-        this.resume();
-      }
+    socket.on('drain', () => this.receiver?.drain?.());
+    socket.on('end', () => {
+      if (this.isClosed) return;
+      if (this.receiver) this.receiver.ended?.();
+      else this.early.push('end');
     });
     socket.on('error', (error) => {
       this.closeError ??= error;
     });
     socket.on('close', () => {
       const partial = this.decoder.bufferedBytes;
-      if (partial > 0 && !this.closedFlag) {
+      if (partial > 0 && !this.isClosed) {
         // The peer hung up mid-frame: a truncated message, worth a line in the log.
         this.closeError ??= new ProtocolError(
           `connection closed in the middle of a frame (${partial} bytes buffered)`,
@@ -83,16 +84,41 @@ export class SocketTransport implements Transport {
     });
   }
 
-  get closed(): boolean {
-    return this.closedFlag;
+  setFrameLimit(bytes: number, name: string): void {
+    this.decoder.maxFrameBytes = bytes;
+    this.decoder.limitName = name;
+  }
+
+  get bufferedBytes(): number {
+    return this.batchBytes + this.socket.writableLength;
+  }
+
+  attach(receiver: ChannelReceiver): void {
+    if (this.receiver) throw new Error('farcall: a channel takes one receiver');
+    this.receiver = receiver;
+    if (this.early.length === 0 && !this.isClosed) return;
+    queueMicrotask(() => {
+      const early = this.early;
+      this.early = [];
+      for (const item of early) {
+        if (item === 'end') receiver.ended?.();
+        else receiver.frame(item);
+      }
+      if (this.isClosed) this.report();
+    });
+  }
+
+  private deliver(frame: Uint8Array): void {
+    if (this.receiver && this.early.length === 0) this.receiver.frame(frame);
+    else this.early.push(frame.slice());
   }
 
   send(frame: Uint8Array): void {
-    if (this.closedFlag) return;
+    if (this.isClosed) return;
     if (frame.length >= COALESCE_BYTES) {
       this.flush();
       this.socket.write(frameHeader(frame.length));
-      this.write(frame);
+      this.socket.write(frame);
       return;
     }
     // Below COALESCE_BYTES the header is the 4-byte form; `flush` writes it.
@@ -120,7 +146,7 @@ export class SocketTransport implements Transport {
    * buffer per frame plus a `Buffer.concat` (docs/benchmarks.md has the figures).
    */
   private flush(): void {
-    if (this.batch.length === 0 || this.closedFlag) return;
+    if (this.batch.length === 0 || this.isClosed) return;
     const data = Buffer.allocUnsafe(this.batchBytes);
     let offset = 0;
     for (const frame of this.batch) {
@@ -130,15 +156,7 @@ export class SocketTransport implements Transport {
     }
     this.batch = [];
     this.batchBytes = 0;
-    this.write(data);
-  }
-
-  private write(data: Uint8Array): void {
     this.socket.write(data);
-    if (!this.writeBlocked && this.socket.writableLength > this.options.maxPendingWriteBytes) {
-      this.writeBlocked = true;
-      this.pause();
-    }
   }
 
   /** Stops reading the peer: the socket stops, and so does delivery of frames already read. */
@@ -150,32 +168,61 @@ export class SocketTransport implements Transport {
   }
 
   resume(): void {
-    if (this.pauses > 0 && --this.pauses === 0 && !this.closedFlag) {
+    if (this.pauses > 0 && --this.pauses === 0 && !this.isClosed) {
       this.decoder.resume();
       this.socket.resume();
     }
   }
 
-  close(error?: Error): void {
-    if (this.closedFlag) return;
-    this.closeError ??= error;
-    this.flush();
-    if (error) {
-      this.socket.destroy();
-    } else {
-      // Let queued answers go out, then close; force it if the peer does not read them.
-      this.socket.end();
-      setTimeout(() => this.socket.destroy(), 2000).unref();
+  close(error?: Error): Promise<void> {
+    if (!this.isClosed) {
+      this.closeError ??= error;
+      this.flush();
+      if (error) {
+        this.socket.destroy();
+      } else {
+        // Let queued frames go out, then close; force it if the peer does not take them.
+        this.socket.end();
+        const timer = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
+        timer.unref();
+        this.socket.once('close', () => clearTimeout(timer));
+      }
+      this.finish();
     }
-    this.finish();
+    return this.done.then(() => {});
   }
 
+  /** The channel is closed for sending and receiving; the socket may still be flushing. */
   private finish(): void {
-    if (this.closedFlag) return;
-    this.closedFlag = true;
+    if (this.isClosed) {
+      return;
+    }
+    this.isClosed = true;
     this.batch = [];
-    this.onClose(this.closeError);
+    this.decoder.pause();
+    if (this.receiver && this.early.length === 0) this.report();
+    // Otherwise `attach` reports it after the early frames.
+    if (!this.receiver) this.resolveDone(this.closeError);
   }
+
+  private report(): void {
+    if (this.closeReported) return;
+    this.closeReported = true;
+    this.receiver?.closed(this.closeError);
+    this.resolveDone(this.closeError);
+  }
+}
+
+/**
+ * A header that fails the limit but reads as text is another protocol speaking: say so.
+ * ("HTTP" read as a length is 1.2 GB.)
+ */
+function hinted(error: Error, header: Uint8Array | undefined): Error {
+  if (!(error instanceof LimitError) || !header) return error;
+  const text = String.fromCharCode(...header);
+  if (!/^[\x20-\x7e]{4}$/.test(text)) return error;
+  const guess = text.startsWith('HTTP') ? ': an HTTP server? use an http:// URL' : '';
+  return new LimitError(`${error.message}; the peer sent text ("${text}…"), not a frame${guess}`);
 }
 
 function describePeer(socket: Socket): string {

@@ -1,25 +1,159 @@
 /**
- * A transport moves whole frames between two ends, nothing else. Byte-stream transports (TCP,
- * TLS, Unix sockets) get their frames from a framer; message transports need none.
+ * The two shapes a transport comes in, and how a transport module plugs in. Nothing here imports
+ * a platform module: a transport module does, and it is loaded only when its URL scheme is used
+ * (`schemes.ts`).
+ *
+ * - A **channel** is persistent: ordered frames both ways, either end may send at any time (TCP,
+ *   TLS and Unix sockets through the framer; WebSocket; worker ports; memory). One session runs
+ *   on it, on each end.
+ * - An **exchange** is request → response, and the exchange itself ties the answer to its
+ *   request (an HTTP POST). Calls ride in the request body, answers in the response body.
+ */
+
+/** What a channel delivers to the one receiver attached to it. */
+export interface ChannelReceiver {
+  /**
+   * One whole frame, in order. The bytes may be a view into a buffer that is reused once this
+   * returns: copy what you keep.
+   */
+  frame(frame: Uint8Array): void;
+  /**
+   * The channel ended, exactly once, after the last frame: `error` is undefined for a clean close
+   * by either side, else why it failed (a reset, a frame over the limit, a malformed header).
+   */
+  closed(error: Error | undefined): void;
+  /** What `send` queued has drained to the low-water mark (half of `maxPendingWriteBytes`). */
+  drain?(): void;
+  /**
+   * The peer shut its sending side (TCP half-close): no frame will come any more, but frames
+   * sent from here still reach it until the channel closes.
+   */
+  ended?(): void;
+}
+
+/**
+ * A persistent, ordered, two-way carrier of frames.
  *
  * Contract:
- * - `send` queues one frame; frames arrive in order. Sending on a closed transport is a no-op
- *   (the session has already failed its pending calls by then).
- * - `onFrame` is called once per received frame, in order. The frame may be a view into a
- *   larger buffer that is reused after the handler returns: copy what you keep.
- * - `onClose` is called exactly once, when either side closes or the connection fails; `error`
- *   is set when it failed. After it, no more frames arrive.
- * - `pause`/`resume` stop and restart delivery of frames (backpressure towards the peer).
+ * - `attach` is called once. Frames (and a close) that arrive before it are queued and delivered
+ *   to the receiver, in order, once it is attached; nothing is ever lost to a missing handler.
+ * - `send` queues one frame; after the channel closed it does nothing (the session has failed
+ *   its calls by then). Frames go out in order.
+ * - `pause`/`resume` stop and restart delivery (counted: two pauses need two resumes). They are
+ *   a last-resort bound on buffered bytes, never admission control.
+ * - `close` ends the channel: with no error it lets queued frames go out first (bounded by a
+ *   short grace period), with one it drops them. It resolves once the channel is closed; the
+ *   receiver's `closed` has run by then.
  */
-export interface Transport {
+export interface Channel {
+  /** The peer, for logs and messages: `127.0.0.1:51234`, `ws://host/path`, `memory://a`. */
+  readonly peer: string;
+  attach(receiver: ChannelReceiver): void;
   send(frame: Uint8Array): void;
-  close(error?: Error): void;
+  /** Bytes given to `send` and not yet handed to the operating system (or the peer). */
+  readonly bufferedBytes: number;
+  /**
+   * Sets the largest frame accepted from the peer, from the next frame on; `name` is the limit's
+   * name for the error (`limits.maxHandshakeBytes`). A byte-stream channel checks it from the
+   * length header, before buffering the body; a message channel when a message arrives. The
+   * session lowers it to the handshake limit until the opening is done.
+   */
+  setFrameLimit(bytes: number, name: string): void;
   pause(): void;
   resume(): void;
-  onFrame: (frame: Uint8Array) => void;
-  onClose: (error?: Error) => void;
-  /** Whether `close` ran or the peer went away. */
-  readonly closed: boolean;
-  /** A human-readable description of the peer, for logs (`127.0.0.1:51234`). */
+  close(error?: Error): Promise<void>;
+  /** Resolves (never rejects) when the channel has ended, with why: undefined for a clean close. */
+  readonly done: Promise<Error | undefined>;
+}
+
+/** One request of an exchange transport, as the calling side sends it. */
+export interface ExchangeRequest {
+  readonly body: Uint8Array;
+  readonly contentType: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Aborts the request (the server sees its connection close). */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** The answer to one request. */
+export interface ExchangeResponse {
+  readonly status: number;
+  readonly body: Uint8Array;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * The calling end of an exchange transport. `request` rejects with `ConnectionClosedError` when
+ * the server cannot be reached or the connection fails mid-request, with `AbortError` when the
+ * signal aborts; any HTTP status resolves (the protocol decides what a status means).
+ */
+export interface Exchange {
   readonly peer: string;
+  /** The path of the URL dialled (`/rpc`), which the authkey proof covers. */
+  readonly path: string;
+  request(request: ExchangeRequest): Promise<ExchangeResponse>;
+  close(): Promise<void>;
+}
+
+/** One request as the answering end of an exchange transport receives it. */
+export interface IncomingExchange {
+  /** The request's path (`/rpc`), which the authkey proof covers. */
+  readonly path: string;
+  readonly body: Uint8Array;
+  readonly contentType: string;
+  /** Header names in lower case. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly peer: string;
+  /** Aborts when the requester goes away before the answer is sent. */
+  readonly signal: AbortSignal;
+  /** Identifies the underlying connection, for per-connection admission (keep-alive). */
+  readonly connection: object;
+}
+
+/** The server's side of the transports: what a listener hands each connection or request to. */
+export interface ListenHandlers {
+  /** A channel transport accepted a connection. */
+  channel?(channel: Channel): void;
+  /** An exchange transport received a request; the promise is the response to send. */
+  exchange?(request: IncomingExchange): Promise<ExchangeResponse>;
+}
+
+export interface ListenOptions {
+  readonly handlers: ListenHandlers;
+  /** Options of the transport (TLS keys, an existing HTTP server, …), passed through from `serve`. */
+  readonly transport: Readonly<Record<string, unknown>>;
+  readonly maxFrameBytes: number;
+  readonly maxPendingWriteBytes: number;
+  /** Deadline for a transport-level handshake (TLS), in ms. */
+  readonly handshakeTimeoutMs: number;
+  readonly warn: (message: string) => void;
+}
+
+export interface Listener {
+  /** The bound address, port 0 resolved (`tcp://127.0.0.1:41234`). */
+  readonly url: string;
+  /** Whether peers on other machines can reach it (for the keyless-bind warning). */
+  readonly loopback: boolean;
+  /** Stops accepting. Never waits on peers: connections it handed out belong to their sessions. */
+  close(): Promise<void>;
+}
+
+export interface DialOptions {
+  readonly transport: Readonly<Record<string, unknown>>;
+  readonly maxFrameBytes: number;
+  readonly maxPendingWriteBytes: number;
+  /** Aborts the dial (the connect timeout, or the user's signal). */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * A transport module: the URL schemes it serves and how to dial and listen on them. It is a leaf
+ * that imports only this file (and its platform); `schemes.ts` loads it on first use.
+ */
+export interface TransportModule {
+  readonly shape: 'channel' | 'exchange';
+  /** Rejects with `ConnectionClosedError` when the peer cannot be reached, `AbortError` on abort. */
+  dial(url: string, options: DialOptions): Promise<Channel | Exchange>;
+  /** Rejects with the bind error, or `UsageError` for a URL it cannot listen on. */
+  listen?(url: string, options: ListenOptions): Promise<Listener>;
 }

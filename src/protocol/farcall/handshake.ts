@@ -1,162 +1,213 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+/**
+ * The native protocol's opening: HELLO both ways, then, with an authkey, a mutual HMAC-SHA256
+ * challenge–response (docs/protocol.md, "Opening a connection"). On WebCrypto, so it runs in
+ * browsers as it does in Node; proofs are checked with `crypto.subtle.verify`, which compares in
+ * constant time.
+ */
+import type { CodecOptions } from '../../codec/codec.js';
 import { decodeMsgpack, encodeMsgpack } from '../../codec/msgpack.js';
 import { AuthenticationError, ProtocolError } from '../../errors.js';
-import { FrameReader } from '../../transport/frame-reader.js';
-import type { Transport } from '../../transport/transport.js';
-import type { ProtocolOptions } from '../protocol.js';
+import { foreignHint } from '../detect.js';
+import type { OpeningLink, PeerSettings, ProtocolOptions } from '../protocol.js';
+import { hmac, hmacKey, hmacVerify, randomBytes } from '../../webcrypto.js';
 import { MessageType } from './messages.js';
 
 /** The protocol's name and version, sent in every HELLO. */
 export const PROTOCOL_NAME = 'farcall';
 export const PROTOCOL_VERSION = 1;
 const CHALLENGE_BYTES = 32;
-/** Handshake messages are small; anything larger is not a farcall peer. */
-const HANDSHAKE_DEPTH = 4;
+/** Handshake messages are small maps of scalars and byte strings. */
+const HANDSHAKE_CODEC: CodecOptions = { maxDepth: 4, maxItems: 64 };
+
+const encoder = new TextEncoder();
+
+/** The bytes a proof is the HMAC-SHA256 of: a label naming the prover's role, then both challenges, the verifier's first. */
+export function proofMessage(
+  role: 'client' | 'server',
+  verifierChallenge: Uint8Array,
+  proverChallenge: Uint8Array,
+): Uint8Array {
+  const label = encoder.encode(`farcall-auth-v1 ${role}\n`);
+  const message = new Uint8Array(label.length + verifierChallenge.length + proverChallenge.length);
+  message.set(label);
+  message.set(verifierChallenge, label.length);
+  message.set(proverChallenge, label.length + verifierChallenge.length);
+  return message;
+}
 
 /**
- * The proof one side sends: HMAC-SHA256 over a label naming the prover's role and both
- * challenges, the verifier's first. The role label stops a reflection attack (replaying the
- * server's own proof back to it), and both challenges bind the proof to this connection.
+ * The proof one side sends. The role label stops a reflection attack (replaying the server's own
+ * proof back to it), and both challenges bind the proof to this connection.
  */
-export function authProof(
+export async function authProof(
   key: Uint8Array,
   role: 'client' | 'server',
   verifierChallenge: Uint8Array,
   proverChallenge: Uint8Array,
-): Buffer {
-  return createHmac('sha256', key)
-    .update(`farcall-auth-v1 ${role}\n`)
-    .update(verifierChallenge)
-    .update(proverChallenge)
-    .digest();
+): Promise<Uint8Array> {
+  return hmac(await hmacKey(key), proofMessage(role, verifierChallenge, proverChallenge));
 }
 
-/** Handshake messages are small: a HELLO with a challenge, an AUTH with a proof. */
-const MAX_HANDSHAKE_BYTES = 1024;
-
-function send(transport: Transport, message: unknown[]): void {
-  transport.send(encodeMsgpack(message, HANDSHAKE_DEPTH));
+async function verifyProof(
+  key: Uint8Array,
+  proof: unknown,
+  role: 'client' | 'server',
+  verifierChallenge: Uint8Array,
+  proverChallenge: Uint8Array,
+): Promise<boolean> {
+  if (!(proof instanceof Uint8Array) || proof.length !== 32) return false;
+  return hmacVerify(await hmacKey(key), proof, proofMessage(role, verifierChallenge, proverChallenge));
 }
 
-async function receive(reader: FrameReader, what: string): Promise<unknown[]> {
-  const message = decodeMsgpack(await reader.next(what), HANDSHAKE_DEPTH);
+/** What this end says about itself in its HELLO. */
+export interface HelloSettings {
+  readonly window: number;
+  readonly maxFrameBytes: number;
+  readonly idleMs?: number | undefined;
+  readonly references: boolean;
+}
+
+/** What the opening agreed: the peer's settings, and whether shared references are on. */
+export interface Opened {
+  readonly peer: PeerSettings;
+  readonly references: boolean;
+}
+
+function send(link: OpeningLink, message: unknown[]): void {
+  link.send(encodeMsgpack(message, HANDSHAKE_CODEC));
+}
+
+async function receive(link: OpeningLink, what: string, first = false): Promise<unknown[]> {
+  const frame = await link.next(what);
+  let message: unknown;
+  try {
+    message = decodeMsgpack(frame, HANDSHAKE_CODEC);
+  } catch (error) {
+    throw mismatch(link, frame, first) ?? error;
+  }
   if (!Array.isArray(message) || typeof message[0] !== 'number') {
-    throw new ProtocolError(`expected ${what}, got a message of the wrong shape`);
+    throw mismatch(link, frame, first) ?? new ProtocolError(`expected ${what} from ${link.peer}, got a message of the wrong shape`);
   }
   return message;
 }
 
-/** Runs one side of the opening with a reader that owns the transport until it is done. */
-async function withReader(
-  transport: Transport,
-  options: ProtocolOptions,
-  run: (reader: FrameReader) => Promise<void>,
-): Promise<void> {
-  const timeoutMs = options.limits.handshakeTimeoutMs;
-  const reader = new FrameReader(transport, timeoutMs, MAX_HANDSHAKE_BYTES);
-  try {
-    await run(reader);
-  } finally {
-    reader.release();
+/** The error for a first frame of another protocol, or undefined. */
+function mismatch(link: OpeningLink, frame: Uint8Array, first: boolean): ProtocolError | undefined {
+  const hint = first ? foreignHint(frame) : undefined;
+  if (hint === undefined && first) {
+    return new ProtocolError(`${link.peer} does not speak the farcall protocol (its first message is not a HELLO)`);
   }
+  return hint === undefined ? undefined : new ProtocolError(`${link.peer} does not speak the farcall protocol: ${hint}`);
 }
 
-function checkHello(message: unknown[]): Record<string, unknown> {
+function hello(role: 'client' | 'server', settings: HelloSettings, challenge?: Uint8Array): unknown[] {
+  const options: Record<string, unknown> = {
+    role,
+    window: settings.window,
+    maxFrame: settings.maxFrameBytes,
+  };
+  if (settings.idleMs !== undefined) options.idle = settings.idleMs;
+  if (settings.references) options.refs = true;
+  if (challenge) options.challenge = challenge;
+  return [MessageType.HELLO, PROTOCOL_NAME, PROTOCOL_VERSION, options];
+}
+
+function checkHello(link: OpeningLink, message: unknown[], expectedRole: string): Record<string, unknown> {
   if (message[0] !== MessageType.HELLO || message[1] !== PROTOCOL_NAME) {
-    throw new ProtocolError('peer does not speak the farcall protocol');
+    throw new ProtocolError(`${link.peer} does not speak the farcall protocol`);
   }
   if (message[2] !== PROTOCOL_VERSION) {
     throw new ProtocolError(
-      `peer speaks farcall protocol version ${String(message[2])}, not ${PROTOCOL_VERSION}`,
+      `${link.peer} speaks farcall protocol version ${String(message[2])}, not ${PROTOCOL_VERSION}`,
     );
   }
   const options = message[3];
-  return typeof options === 'object' && options !== null
-    ? (options as Record<string, unknown>)
-    : {};
+  const map = typeof options === 'object' && options !== null ? (options as Record<string, unknown>) : {};
+  if (map.role !== undefined && map.role !== expectedRole) {
+    throw new ProtocolError(`${link.peer} sent a ${String(map.role)} HELLO where a ${expectedRole} was expected (is it echoing?)`);
+  }
+  return map;
 }
 
-function sameBytes(a: unknown, b: Uint8Array): boolean {
-  return a instanceof Uint8Array && a.length === b.length && timingSafeEqual(a, b);
+/** Positive integer settings of a peer's HELLO; anything else is ignored. */
+function peerSettings(options: Record<string, unknown>): PeerSettings {
+  const positive = (value: unknown) =>
+    typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
+  return { window: positive(options.window), maxFrameBytes: positive(options.maxFrame), idleMs: positive(options.idle) };
+}
+
+function randomChallenge(): Uint8Array {
+  return randomBytes(CHALLENGE_BYTES);
 }
 
 /**
- * Server side of the opening: HELLO both ways, then, with an authkey, the client proves it
- * knows the key and the server proves it back. Rejects with `AuthenticationError` (after
- * telling the client) on a wrong proof, `ProtocolError` on anything else unexpected.
+ * Server side of the opening. Rejects with `AuthenticationError` (after telling the client) on a
+ * wrong or missing proof, `ProtocolError` on anything else unexpected.
  */
-export function serverHandshake(transport: Transport, options: ProtocolOptions): Promise<void> {
-  return withReader(transport, options, (reader) => serverSide(reader, options));
-}
-
-async function serverSide(reader: FrameReader, options: ProtocolOptions): Promise<void> {
-  const { transport } = reader;
+export async function serverHandshake(
+  link: OpeningLink,
+  options: ProtocolOptions,
+  settings: HelloSettings,
+): Promise<Opened> {
   const key = options.authkey;
-  const challenge = key ? randomBytes(CHALLENGE_BYTES) : undefined;
-  send(transport, [
-    MessageType.HELLO,
-    PROTOCOL_NAME,
-    PROTOCOL_VERSION,
-    challenge ? { challenge } : {},
-  ]);
-  checkHello(await receive(reader, 'HELLO'));
-  if (!key || !challenge) return;
-  const auth = await receive(reader, 'AUTH');
+  const challenge = key ? randomChallenge() : undefined;
+  send(link, hello('server', settings, challenge));
+  const theirs = checkHello(link, await receive(link, 'HELLO', true), 'client');
+  const opened = { peer: peerSettings(theirs), references: settings.references && theirs.refs === true };
+  if (!key || !challenge) return opened;
+  const auth = await receive(link, 'AUTH');
   const clientChallenge = auth[2];
   if (
     auth[0] !== MessageType.AUTH ||
     !(clientChallenge instanceof Uint8Array) ||
     clientChallenge.length !== CHALLENGE_BYTES
   ) {
-    send(transport, [MessageType.AUTH_FAIL, 'authentication required']);
+    send(link, [MessageType.AUTH_FAIL, 'authentication required']);
     throw new AuthenticationError('client did not authenticate');
   }
-  if (!sameBytes(auth[1], authProof(key, 'client', challenge, clientChallenge))) {
-    send(transport, [MessageType.AUTH_FAIL, 'wrong authkey']);
+  if (!(await verifyProof(key, auth[1], 'client', challenge, clientChallenge))) {
+    send(link, [MessageType.AUTH_FAIL, 'wrong authkey']);
     throw new AuthenticationError('client sent a wrong authkey proof');
   }
-  send(transport, [MessageType.AUTH_OK, authProof(key, 'server', clientChallenge, challenge)]);
+  send(link, [MessageType.AUTH_OK, await authProof(key, 'server', clientChallenge, challenge)]);
+  return opened;
 }
 
 /**
- * Client side of the opening. Rejects with `AuthenticationError` when the keys differ, when
- * the server asks for a key and none is configured, or when a key is configured and the server
- * does not ask for it (it could not prove it knows the key).
+ * Client side of the opening. Rejects with `AuthenticationError` when the keys differ, when the
+ * server asks for a key and none is configured, or when a key is configured and the server does
+ * not ask for it (it could not prove it knows the key); `ProtocolError`, saying what the server
+ * seems to speak, when it is not a farcall server.
  */
-export function clientHandshake(transport: Transport, options: ProtocolOptions): Promise<void> {
-  return withReader(transport, options, (reader) => clientSide(reader, options));
-}
-
-async function clientSide(reader: FrameReader, options: ProtocolOptions): Promise<void> {
-  const { transport } = reader;
+export async function clientHandshake(
+  link: OpeningLink,
+  options: ProtocolOptions,
+  settings: HelloSettings,
+): Promise<Opened> {
   const key = options.authkey;
-  send(transport, [MessageType.HELLO, PROTOCOL_NAME, PROTOCOL_VERSION, {}]);
-  const hello = checkHello(await receive(reader, 'HELLO'));
-  const serverChallenge = hello.challenge;
+  send(link, hello('client', settings));
+  const theirs = checkHello(link, await receive(link, 'HELLO', true), 'server');
+  const opened = { peer: peerSettings(theirs), references: settings.references && theirs.refs === true };
+  const serverChallenge = theirs.challenge;
   if (serverChallenge === undefined) {
-    if (key)
-      throw new AuthenticationError(
-        'server does not use an authkey, so it cannot prove it knows ours',
-      );
-    return;
+    if (key) {
+      throw new AuthenticationError('server does not use an authkey, so it cannot prove it knows ours');
+    }
+    return opened;
   }
   if (!(serverChallenge instanceof Uint8Array) || serverChallenge.length !== CHALLENGE_BYTES) {
     throw new ProtocolError('server sent a malformed challenge');
   }
   if (!key) throw new AuthenticationError('server requires an authkey and none was given');
-  const challenge = randomBytes(CHALLENGE_BYTES);
-  send(transport, [
-    MessageType.AUTH,
-    authProof(key, 'client', serverChallenge, challenge),
-    challenge,
-  ]);
-  const answer = await receive(reader, 'AUTH_OK');
-  if (answer[0] === MessageType.AUTH_FAIL)
-    throw new AuthenticationError('server refused the authkey');
+  const challenge = randomChallenge();
+  send(link, [MessageType.AUTH, await authProof(key, 'client', serverChallenge, challenge), challenge]);
+  const answer = await receive(link, 'AUTH_OK');
+  if (answer[0] === MessageType.AUTH_FAIL) throw new AuthenticationError('server refused the authkey');
   if (
     answer[0] !== MessageType.AUTH_OK ||
-    !sameBytes(answer[1], authProof(key, 'server', challenge, serverChallenge))
+    !(await verifyProof(key, answer[1], 'server', challenge, serverChallenge))
   ) {
     throw new AuthenticationError('server could not prove it knows the authkey');
   }
+  return opened;
 }

@@ -1,26 +1,70 @@
-import type { Transport } from '../../transport/transport.js';
-import type { Protocol, ProtocolConnection, ProtocolOptions } from '../protocol.js';
+import type { Capabilities, Protocol, ProtocolConnection, ProtocolOptions } from '../protocol.js';
 import { clientHandshake, serverHandshake } from './handshake.js';
-import { decodeMessage, encodeMessage } from './messages.js';
+import { NativeCodecs } from './messages.js';
+
+/** What the native protocol carries on a channel. */
+const channelCapabilities: Capabilities = {
+  correlation: 'id',
+  notify: true,
+  cancel: true,
+  ping: true,
+  deadline: true,
+  meta: true,
+  kwargs: true,
+  batch: false,
+  streams: false,
+  callbacks: false,
+};
+
+/** On an exchange (HTTP), answers come in the response to their request; calls batch. */
+const exchangeCapabilities: Capabilities = {
+  ...channelCapabilities,
+  correlation: 'exchange',
+  ping: false,
+  batch: true,
+};
+
+function connection(
+  options: ProtocolOptions,
+  references: boolean,
+  capabilities: Capabilities,
+  peer: ProtocolConnection['peer'],
+): ProtocolConnection {
+  const codecs = new NativeCodecs({ limits: options.limits, references });
+  return {
+    caller: codecs,
+    answerer: options.answers ? codecs : undefined,
+    control: codecs,
+    route: (frame) => codecs.route(frame),
+    capabilities,
+    peer,
+  };
+}
 
 /**
  * The native protocol: MessagePack messages with ids, any number of calls in flight, answered
- * in any order, after a HELLO exchange and an optional mutual HMAC-SHA256 authkey handshake.
- * The wire format is specified in docs/protocol.md.
+ * in any order, after a HELLO exchange (which also says each end's window, frame limit and idle
+ * timeout) and an optional mutual HMAC-SHA256 authkey handshake. The wire format is specified in
+ * docs/protocol.md.
  */
 export const farcallProtocol: Protocol = {
   name: 'farcall',
-  async open(transport: Transport, options: ProtocolOptions): Promise<ProtocolConnection> {
-    if (options.role === 'server') await serverHandshake(transport, options);
-    else await clientHandshake(transport, options);
-    const maxDepth = options.limits.maxDepth;
-    return {
-      encode: (message) => encodeMessage(message, maxDepth),
-      decode: (frame) => decodeMessage(frame, maxDepth),
-      ordered: false,
-      supportsNotify: true,
-      supportsCancel: true,
-      supportsPing: true,
+  contentType: 'application/x-msgpack',
+  async open(link, options) {
+    const limits = options.limits;
+    const settings = {
+      window: limits.maxInFlight,
+      maxFrameBytes: limits.maxFrameBytes,
+      idleMs: options.role === 'server' ? limits.idleTimeoutMs : undefined,
+      references: options.references === true,
     };
+    const opened =
+      options.role === 'server'
+        ? await serverHandshake(link, options, settings)
+        : await clientHandshake(link, options, settings);
+    return connection(options, opened.references, channelCapabilities, opened.peer);
+  },
+  codecs(options) {
+    return connection(options, false, exchangeCapabilities, {});
   },
 };

@@ -1,6 +1,20 @@
+import type { CodecOptions, ValueHooks } from '../../codec/codec.js';
 import { decodeMsgpack, encodeMsgpack } from '../../codec/msgpack.js';
+import { ErrorCode } from '../../errors.js';
 import { ProtocolError } from '../../errors.js';
-import type { Message, WireError } from '../protocol.js';
+import type { Limits } from '../../limits.js';
+import {
+  type Answer,
+  type AnswererCodec,
+  type CallerCodec,
+  type CallGroup,
+  type ControlCodec,
+  type Incoming,
+  type OutgoingCall,
+  type OutgoingNotify,
+  Route,
+  type WireError,
+} from '../protocol.js';
 
 /**
  * Message type numbers of the native protocol (docs/protocol.md). Each message is one
@@ -23,65 +37,211 @@ export const MessageType = {
 /** The message array and the `args` array sit above user values; the depth limit skips them. */
 const ENVELOPE_DEPTH = 2;
 
-interface CallOptions {
-  meta?: Record<string, string>;
+interface CallOptionsMap {
+  meta?: Readonly<Record<string, string>>;
   timeout?: number;
   kwargs?: Record<string, unknown>;
 }
 
+export interface NativeSettings {
+  readonly limits: Limits;
+  /** Shared references and cycles, as negotiated in HELLO. */
+  readonly references: boolean;
+  readonly hooks?: ValueHooks | undefined;
+  /** Protocol containers around each message: 0 on a channel, 1 inside an HTTP batch. */
+  readonly batchLevel?: number;
+}
+
 /**
- * Encodes one message. Throws `CodecError` when a value cannot be carried and `LimitError`
- * when it nests deeper than `maxDepth`.
+ * The native protocol's codecs, both roles and liveness, over one connection's settings: both
+ * ends of a channel may call, so each end has all of them.
  */
-export function encodeMessage(message: Message, maxDepth: number): Uint8Array {
-  switch (message.type) {
-    case 'call': {
-      const options = callOptions(message.meta, message.timeoutMs, message.kwargs);
-      const array: unknown[] = [MessageType.CALL, message.id, message.method, message.args];
-      if (options) array.push(options);
-      return encodeMsgpack(array, maxDepth, ENVELOPE_DEPTH);
+export class NativeCodecs implements CallerCodec, AnswererCodec, ControlCodec {
+  private readonly options: CodecOptions;
+  private readonly batchOptions: CodecOptions;
+
+  constructor(settings: NativeSettings) {
+    const base = {
+      maxDepth: settings.limits.maxDepth,
+      maxItems: settings.limits.maxItems,
+      references: settings.references,
+      hooks: settings.hooks,
+    };
+    this.options = { ...base, envelope: ENVELOPE_DEPTH };
+    this.batchOptions = { ...base, envelope: ENVELOPE_DEPTH + 1 };
+  }
+
+  writeCall(call: OutgoingCall): Uint8Array {
+    const options = callOptions(call.meta, call.timeoutMs, call.kwargs);
+    const array: unknown[] = [MessageType.CALL, call.id, call.method, call.args];
+    if (options) array.push(options);
+    return encodeMsgpack(array, this.options);
+  }
+
+  writeNotify(notify: OutgoingNotify): Uint8Array {
+    const options = callOptions(notify.meta, undefined, notify.kwargs);
+    const array: unknown[] = [MessageType.NOTIFY, notify.method, notify.args];
+    if (options) array.push(options);
+    return encodeMsgpack(array, this.options);
+  }
+
+  writeCancel(id: number): Uint8Array {
+    return encodeMsgpack([MessageType.CANCEL, id], this.options);
+  }
+
+  /** A batch is a MessagePack array of messages: the frames are its items, as they are. */
+  writeBatch(frames: readonly Uint8Array[]): Uint8Array {
+    return concatArray(frames);
+  }
+
+  writeAnswer(answer: Answer): Uint8Array {
+    if (answer.type === 'result') {
+      return encodeMsgpack([MessageType.RESULT, answer.id, answer.value], this.options);
     }
-    case 'notify': {
-      const options = callOptions(message.meta, undefined, message.kwargs);
-      const array: unknown[] = [MessageType.NOTIFY, message.method, message.args];
-      if (options) array.push(options);
-      return encodeMsgpack(array, maxDepth, ENVELOPE_DEPTH);
+    return encodeMsgpack([MessageType.ERROR, answer.id, wireErrorObject(answer.error)], this.options);
+  }
+
+  writePing(nonce: number): Uint8Array {
+    return encodeMsgpack([MessageType.PING, nonce], this.options);
+  }
+
+  writePong(nonce: number): Uint8Array {
+    return encodeMsgpack([MessageType.PONG, nonce], this.options);
+  }
+
+  nonce(frame: Uint8Array): number {
+    const m = decodeMsgpack(frame, this.options);
+    if (!Array.isArray(m)) throw new ProtocolError('message is not an array');
+    return idOf(m[1]);
+  }
+
+  /** Peeks at the type byte: `[type, …]` starts with a fixarray header and a positive fixint. */
+  route(frame: Uint8Array): Route {
+    const type = frame.length > 1 && (frame[0]! & 0xf0) === 0x90 ? frame[1] : undefined;
+    if (type === MessageType.RESULT || type === MessageType.ERROR) return Route.ANSWERS;
+    if (type === MessageType.PING) return Route.PING;
+    if (type === MessageType.PONG) return Route.PONG;
+    return Route.CALLS;
+  }
+
+  readAnswers(
+    frame: Uint8Array,
+    wanted: (id: number) => boolean,
+    each: (answer: Answer) => void,
+  ): void {
+    const batch = isBatch(frame);
+    const decoded = decodeMsgpack(frame, batch ? this.batchOptions : this.options);
+    const messages = batch ? (decoded as unknown[]) : [decoded];
+    for (const m of messages) {
+      if (!Array.isArray(m) || m.length < 3) throw new ProtocolError('answer is not an array');
+      const id = idOf(m[1]);
+      if (!wanted(id)) continue;
+      if (m[0] === MessageType.RESULT) each({ type: 'result', id, value: m[2] });
+      else if (m[0] === MessageType.ERROR) each({ type: 'error', id, error: wireErrorOf(m[2]) });
+      else throw new ProtocolError(`expected an answer, got message type ${String(m[0])}`);
     }
-    case 'result':
-      return encodeMsgpack(
-        [MessageType.RESULT, message.id, message.value],
-        maxDepth,
-        ENVELOPE_DEPTH,
-      );
-    case 'error':
-      return encodeMsgpack(
-        [MessageType.ERROR, message.id, wireErrorObject(message.error)],
-        maxDepth,
-        ENVELOPE_DEPTH,
-      );
-    case 'cancel':
-      return encodeMsgpack([MessageType.CANCEL, message.id], maxDepth, ENVELOPE_DEPTH);
-    case 'ping':
-      return encodeMsgpack([MessageType.PING, message.nonce], maxDepth, ENVELOPE_DEPTH);
-    case 'pong':
-      return encodeMsgpack([MessageType.PONG, message.nonce], maxDepth, ENVELOPE_DEPTH);
+  }
+
+  readCalls(frame: Uint8Array): CallGroup {
+    const batch = isBatch(frame);
+    const decoded = decodeMsgpack(frame, batch ? this.batchOptions : this.options);
+    if (!batch) return { items: [incoming(decoded)], batch: false };
+    return { items: (decoded as unknown[]).map(incoming), batch: true };
   }
 }
 
+/** An HTTP body is an array of messages; a single message starts with its type, a number. */
+function isBatch(frame: Uint8Array): boolean {
+  const first = frame[0];
+  if (first === undefined) return false;
+  if (first === 0x90) return true; // an empty batch
+  const second = (first & 0xf0) === 0x90 ? frame[1] : first === 0xdc ? frame[3] : undefined;
+  return second !== undefined && (second & 0xf0) === 0x90;
+}
+
+/** One message read by the answering side; a malformed call with a usable id is answered. */
+function incoming(m: unknown): Incoming {
+  if (!Array.isArray(m) || m.length < 2) throw new ProtocolError('message is not an array');
+  switch (m[0]) {
+    case MessageType.CALL: {
+      const id = idOf(m[1]);
+      try {
+        const options = optionsOf(m[4]);
+        return {
+          type: 'call',
+          id,
+          method: stringOf(m[2], 'method'),
+          args: arrayOf(m[3]),
+          meta: options?.meta,
+          timeoutMs: options?.timeout,
+          kwargs: options?.kwargs,
+        };
+      } catch (error) {
+        return { type: 'invalid', id, hasId: true, error: invalidRequest(error) };
+      }
+    }
+    case MessageType.NOTIFY: {
+      const options = optionsOf(m[3]);
+      return {
+        type: 'notify',
+        method: stringOf(m[1], 'method'),
+        args: arrayOf(m[2]),
+        meta: options?.meta,
+        kwargs: options?.kwargs,
+      };
+    }
+    case MessageType.CANCEL:
+      return { type: 'cancel', id: idOf(m[1]) };
+    default:
+      throw new ProtocolError(`unexpected message type ${describeType(m[0])}`);
+  }
+}
+
+function invalidRequest(error: unknown): WireError {
+  return {
+    name: 'ProtocolError',
+    message: error instanceof Error ? error.message : 'malformed call',
+    code: ErrorCode.INVALID_REQUEST,
+  };
+}
+
+function describeType(value: unknown): string {
+  return typeof value === 'number' ? String(value) : `of type ${typeof value}`;
+}
+
+/** A MessagePack array header for `count` items followed by the items' bytes. */
+function concatArray(items: readonly Uint8Array[]): Uint8Array {
+  const count = items.length;
+  const header = count < 16 ? 1 : count < 0x10000 ? 3 : 5;
+  let size = header;
+  for (const item of items) size += item.length;
+  const out = new Uint8Array(size);
+  if (header === 1) out[0] = 0x90 | count;
+  else if (header === 3) out.set([0xdc, count >> 8, count & 0xff]);
+  else out.set([0xdd, count >>> 24, (count >> 16) & 0xff, (count >> 8) & 0xff, count & 0xff]);
+  let offset = header;
+  for (const item of items) {
+    out.set(item, offset);
+    offset += item.length;
+  }
+  return out;
+}
+
 function callOptions(
-  meta: Record<string, string> | undefined,
+  meta: Readonly<Record<string, string>> | undefined,
   timeout: number | undefined,
   kwargs: Record<string, unknown> | undefined,
-): CallOptions | undefined {
+): CallOptionsMap | undefined {
   if (meta === undefined && timeout === undefined && kwargs === undefined) return undefined;
-  const options: CallOptions = {};
+  const options: CallOptionsMap = {};
   if (meta !== undefined) options.meta = meta;
   if (timeout !== undefined) options.timeout = timeout;
   if (kwargs !== undefined) options.kwargs = kwargs;
   return options;
 }
 
-function wireErrorObject(error: WireError): Record<string, unknown> {
+/** The error map of an ERROR message (docs/protocol.md): optional parts only when present. */
+export function wireErrorObject(error: WireError, depth = 0): Record<string, unknown> {
   const object: Record<string, unknown> = {
     name: error.name,
     message: error.message,
@@ -89,54 +249,29 @@ function wireErrorObject(error: WireError): Record<string, unknown> {
   };
   if (error.data !== undefined) object.data = error.data;
   if (error.stack !== undefined) object.stack = error.stack;
+  if (error.fields !== undefined) object.fields = error.fields;
+  if (error.cause !== undefined && depth < MAX_CAUSES) {
+    object.cause = wireErrorObject(error.cause, depth + 1);
+  }
   return object;
 }
 
-/**
- * Decodes one message, checking its shape. Throws `ProtocolError` for a message of the wrong
- * shape or an unknown type, `CodecError` for bytes that are not MessagePack, and `LimitError`
- * for nesting past `maxDepth`. Handshake types are refused here: they belong to the handshake.
- */
-export function decodeMessage(frame: Uint8Array, maxDepth: number): Message {
-  const m = decodeMsgpack(frame, maxDepth, ENVELOPE_DEPTH);
-  if (!Array.isArray(m) || m.length < 2) throw new ProtocolError('message is not an array');
-  switch (m[0]) {
-    case MessageType.CALL: {
-      const options = optionsOf(m[4]);
-      return {
-        type: 'call',
-        id: idOf(m[1]),
-        method: stringOf(m[2], 'method'),
-        args: arrayOf(m[3]),
-        meta: options?.meta,
-        timeoutMs: options?.timeout,
-        kwargs: options?.kwargs,
-      };
-    }
-    case MessageType.NOTIFY: {
-      const options = optionsOf(m[3]);
-      const method = stringOf(m[1], 'method');
-      return {
-        type: 'notify',
-        method,
-        args: arrayOf(m[2]),
-        meta: options?.meta,
-        kwargs: options?.kwargs,
-      };
-    }
-    case MessageType.RESULT:
-      return { type: 'result', id: idOf(m[1]), value: m[2] };
-    case MessageType.ERROR:
-      return { type: 'error', id: idOf(m[1]), error: wireErrorOf(m[2]) };
-    case MessageType.CANCEL:
-      return { type: 'cancel', id: idOf(m[1]) };
-    case MessageType.PING:
-      return { type: 'ping', nonce: idOf(m[1]) };
-    case MessageType.PONG:
-      return { type: 'pong', nonce: idOf(m[1]) };
-    default:
-      throw new ProtocolError(`unexpected message type ${String(m[0])}`);
-  }
+/** Causes carried at most this deep; a longer chain is cut. */
+const MAX_CAUSES = 8;
+
+export function wireErrorOf(value: unknown, depth = 0): WireError {
+  if (!isRecord(value)) throw new ProtocolError('error is not a map');
+  const { name, message, code, data, stack, fields, cause } = value;
+  const wire: WireError = {
+    name: typeof name === 'string' ? name : 'Error',
+    message: typeof message === 'string' ? message : '',
+    code: typeof code === 'string' ? code : 'INTERNAL',
+    data,
+    stack: typeof stack === 'string' ? stack : undefined,
+  };
+  if (isRecord(fields)) wire.fields = fields;
+  if (cause !== undefined && depth < MAX_CAUSES) wire.cause = wireErrorOf(cause, depth + 1);
+  return wire;
 }
 
 function idOf(value: unknown): number {
@@ -160,7 +295,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function optionsOf(value: unknown): CallOptions | undefined {
+function optionsOf(value: unknown): CallOptionsMap | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isRecord(value)) throw new ProtocolError('call options are not a map');
   const { meta, timeout, kwargs } = value;
@@ -174,17 +309,5 @@ function optionsOf(value: unknown): CallOptions | undefined {
     throw new ProtocolError('call timeout is not a positive number');
   }
   if (kwargs !== undefined && !isRecord(kwargs)) throw new ProtocolError('kwargs are not a map');
-  return value as CallOptions;
-}
-
-function wireErrorOf(value: unknown): WireError {
-  if (!isRecord(value)) throw new ProtocolError('error is not a map');
-  const { name, message, code, data, stack } = value;
-  return {
-    name: typeof name === 'string' ? name : 'Error',
-    message: typeof message === 'string' ? message : String(message),
-    code: typeof code === 'string' ? code : 'INTERNAL',
-    data,
-    stack: typeof stack === 'string' ? stack : undefined,
-  };
+  return value as CallOptionsMap;
 }

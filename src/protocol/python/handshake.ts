@@ -1,8 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { AuthenticationError } from '../../errors.js';
-import { FrameReader } from '../../transport/frame-reader.js';
-import type { Transport } from '../../transport/transport.js';
-import type { Role } from '../protocol.js';
+import { AuthenticationError, ProtocolError } from '../../errors.js';
+import { foreignHint, isPythonChallenge } from '../detect.js';
+import type { OpeningLink, Role } from '../protocol.js';
 
 /**
  * The `multiprocessing.connection` authkey handshake, byte for byte as CPython does it
@@ -43,8 +42,6 @@ const MAX_DIGEST_NAME = 8;
 export interface HandshakeOptions {
   role: Role;
   authkey: Uint8Array;
-  /** Deadline for the whole exchange, in ms. */
-  timeoutMs: number;
   /** Accept (and give) HMAC-MD5 answers, for Python <= 3.11 peers. Default true. */
   allowMd5?: boolean | undefined;
 }
@@ -53,49 +50,50 @@ export interface HandshakeOptions {
  * Runs the mutual handshake: a server delivers its challenge then answers the peer's, a client
  * does the reverse (CPython's `Listener.accept` and `Client`). Resolves once both sides proved
  * the key. Rejects with `AuthenticationError` on a wrong key either way (after sending
- * `#FAILURE#` when we were the one checking), `ProtocolError` on an oversized or missing
- * message, `TimeoutError` past `timeoutMs`. The caller closes the transport on rejection.
- *
- * Frames that arrive after the last handshake message (a client's first call sent right behind
- * its `#WELCOME#`) are handed to `transport.onFrame` on the next macrotask, with the transport
- * paused until then, so the session must install its handler as soon as `open` resolves.
+ * `#FAILURE#` when we were the one checking), `ProtocolError` on an oversized message or a peer
+ * that speaks another protocol. The deadline is the session's.
  */
-export async function handshake(transport: Transport, options: HandshakeOptions): Promise<void> {
-  const reader = new FrameReader(transport, options.timeoutMs, MAX_MESSAGE);
-  try {
-    if (options.role === 'server') {
-      await deliverChallenge(reader, options);
-      await answerChallenge(reader, options);
-    } else {
-      await answerChallenge(reader, options);
-      await deliverChallenge(reader, options);
-    }
-  } finally {
-    reader.release();
+export async function handshake(link: OpeningLink, options: HandshakeOptions): Promise<void> {
+  if (options.role === 'server') {
+    await deliverChallenge(link, options);
+    await answerChallenge(link, options);
+  } else {
+    await answerChallenge(link, options);
+    await deliverChallenge(link, options);
   }
 }
 
-async function deliverChallenge(reader: FrameReader, options: HandshakeOptions): Promise<void> {
+async function next(link: OpeningLink, what: string): Promise<Uint8Array> {
+  const frame = await link.next(what);
+  if (frame.length > MAX_MESSAGE) {
+    throw new ProtocolError(`handshake message of ${frame.length} bytes from ${link.peer} (limit ${MAX_MESSAGE})`);
+  }
+  return frame;
+}
+
+async function deliverChallenge(link: OpeningLink, options: HandshakeOptions): Promise<void> {
   const message = challengeBody(randomBytes(MESSAGE_LENGTH));
-  reader.transport.send(Buffer.concat([CHALLENGE, message]));
-  const response = await reader.next('the answer to our challenge');
+  link.send(Buffer.concat([CHALLENGE, message]));
+  const response = await next(link, 'the answer to our authkey challenge');
   try {
     verifyResponse(options.authkey, message, response, options.allowMd5 ?? true);
   } catch (error) {
-    reader.transport.send(FAILURE);
+    link.send(FAILURE);
     throw error;
   }
-  reader.transport.send(WELCOME);
+  link.send(WELCOME);
 }
 
-async function answerChallenge(reader: FrameReader, options: HandshakeOptions): Promise<void> {
-  const frame = await reader.next('a challenge');
+async function answerChallenge(link: OpeningLink, options: HandshakeOptions): Promise<void> {
+  const frame = await next(link, 'an authkey challenge');
   if (!startsWith(frame, CHALLENGE)) {
-    throw new AuthenticationError('the peer did not send a #CHALLENGE# (does it use an authkey?)');
+    const hint = isPythonChallenge(frame) ? undefined : foreignHint(frame);
+    if (hint) throw new ProtocolError(`${link.peer} does not speak the python protocol: ${hint}`);
+    throw new AuthenticationError(`${link.peer} did not send a #CHALLENGE# (does it use an authkey?)`);
   }
   const message = frame.subarray(CHALLENGE.length);
-  reader.transport.send(createResponse(options.authkey, message, options.allowMd5 ?? true));
-  const verdict = await reader.next('the verdict on our answer');
+  link.send(createResponse(options.authkey, message, options.allowMd5 ?? true));
+  const verdict = await next(link, 'the verdict on our authkey answer');
   if (!Buffer.from(verdict).equals(WELCOME)) {
     throw new AuthenticationError('the peer rejected our authkey digest (wrong authkey?)');
   }

@@ -1,11 +1,9 @@
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 
+/** A byte-stream socket address: TCP or TLS host and port, or a Unix socket path. */
 export type Address =
   | { scheme: 'tcp' | 'tls'; host: string; port: number }
   | { scheme: 'unix'; path: string };
-
-/** Schemes from the contract whose transports are not part of this build yet. */
-const PLANNED = new Set(['ws', 'wss', 'http', 'https', 'zmq+tcp', 'nats']);
 
 /**
  * Parses an address URL: `tcp://HOST:PORT`, `tls://HOST:PORT` (IPv6 hosts in brackets) or
@@ -25,9 +23,6 @@ export function parseAddress(url: string): Address {
     const port = Number(match[2]);
     if (port > 65535) throw new UsageError(`port ${port} in '${url}' is out of range`);
     return { scheme, host: match[1]!.replace(/^\[|\]$/g, ''), port };
-  }
-  if (PLANNED.has(scheme)) {
-    throw new UsageError(`the ${scheme}: transport is not available in this version of farcall`);
   }
   throw new UsageError(`unknown address '${url}' (expected tcp://, tls:// or unix:)`);
 }

@@ -1,0 +1,177 @@
+/**
+ * The answering side of an exchange transport (HTTP): one request's body holds calls (one, or a
+ * batch), the response's body their answers. Admission is per underlying connection, as on a
+ * channel; authentication is per request (`http-auth.ts`).
+ */
+import type { Caller } from './caller.js';
+import { Deadlines } from './deadlines.js';
+import { UsageError } from './errors.js';
+import { AUTH_HEADER, RequestVerifier, signResponse } from './http-auth.js';
+import type { Limits } from './limits.js';
+import type { Logger } from './logger.js';
+import type {
+  Answer,
+  CallGroup,
+  Incoming,
+  Protocol,
+  ProtocolConnection,
+  ProtocolOptions,
+} from './protocol/protocol.js';
+import { makeProxy } from './proxy.js';
+import { Responder, type ResponderConfig, writeAnswer } from './responder.js';
+import type { ExchangeResponse, IncomingExchange } from './transport/transport.js';
+import { describe } from './wire-error.js';
+
+export interface ExchangeContext {
+  readonly protocol: Protocol;
+  readonly protocolOptions: ProtocolOptions;
+  readonly responder: ResponderConfig;
+  readonly limits: Limits;
+  readonly logger: Logger;
+  readonly authkey: Uint8Array | undefined;
+}
+
+/** Header naming the calling client, so a cancel sent in another request finds its call. */
+export const CLIENT_HEADER = 'farcall-client';
+
+/** What one server keeps for its exchanges: codecs, verifier, a responder per connection. */
+interface State {
+  readonly connection: ProtocolConnection | undefined;
+  readonly verifier: RequestVerifier | undefined;
+  readonly responders: WeakMap<object, Responder>;
+  readonly deadlines: Deadlines;
+}
+
+const states = new WeakMap<ExchangeContext, State>();
+
+function stateOf(context: ExchangeContext): State {
+  let state = states.get(context);
+  if (!state) {
+    state = {
+      connection: context.protocol.codecs?.(context.protocolOptions),
+      verifier: context.authkey ? new RequestVerifier(context.authkey) : undefined,
+      responders: new WeakMap(),
+      deadlines: new Deadlines(),
+    };
+    states.set(context, state);
+  }
+  return state;
+}
+
+/** `call.caller` over HTTP: the server cannot call a client that is not listening. */
+const noCaller: Caller = {
+  url: 'http',
+  call: () =>
+    Promise.reject(new UsageError('call.caller is not available over HTTP: the client does not listen')),
+  notify: () => {
+    throw new UsageError('call.caller is not available over HTTP: the client does not listen');
+  },
+  close: async () => {},
+};
+const noCallerProxy = makeProxy(noCaller, '', undefined);
+
+function text(status: number, message: string): ExchangeResponse {
+  return {
+    status,
+    body: new TextEncoder().encode(`farcall: ${message}\n`),
+    headers: { 'content-type': 'text/plain; charset=utf-8' },
+  };
+}
+
+/**
+ * Answers one request. Never rejects: a body that cannot be read is a 400, a missing or wrong
+ * proof a 401, a protocol that does not run over HTTP a 415, and every call gets its answer in
+ * the 200 response (204 when the request held only notifications).
+ */
+export async function answerExchange(
+  request: IncomingExchange,
+  context: ExchangeContext,
+): Promise<ExchangeResponse> {
+  const state = stateOf(context);
+  const { connection } = state;
+  if (!connection?.answerer || !context.protocol.contentType) {
+    return text(415, `the ${context.protocol.name} protocol does not run over HTTP`);
+  }
+  if (!request.contentType.startsWith(context.protocol.contentType)) {
+    return text(415, `expected a body of type ${context.protocol.contentType}, got '${request.contentType}'`);
+  }
+  let nonce: string | undefined;
+  if (state.verifier) {
+    const verdict = await state.verifier.verify(request.headers[AUTH_HEADER], request.path, request.body);
+    if ('refused' in verdict) {
+      context.logger.warn(`refused a request from ${request.peer}: ${verdict.refused}`);
+      return text(401, `authentication failed: ${verdict.refused}`);
+    }
+    nonce = verdict.nonce;
+  }
+  let group: CallGroup;
+  try {
+    group = connection.answerer.readCalls(request.body);
+  } catch (error) {
+    context.logger.warn(`refused a request from ${request.peer}: ${describe(error)}`);
+    return text(400, describe(error));
+  }
+  const client = request.headers[CLIENT_HEADER] ?? '';
+  const responder = responderFor(state, context, request);
+  const answers = await new Promise<readonly Answer[]>((resolve) => {
+    const cancels = new Set<unknown>();
+    const scoped = scopeIds(group, client, cancels);
+    const onAbort = () => {
+      for (const id of cancels) responder.handle({ items: [{ type: 'cancel', id }], batch: false });
+    };
+    request.signal.addEventListener('abort', onAbort, { once: true });
+    responder.handle(scoped, (all) => {
+      request.signal.removeEventListener('abort', onAbort);
+      resolve(all);
+    });
+  });
+  const codec = connection.answerer;
+  const frames = answers.map((answer) =>
+    writeAnswer(codec, unscope(answer, client), context.limits.maxFrameBytes, context.logger, request.peer),
+  );
+  const body = group.batch ? codec.writeBatch?.(frames) : frames[0];
+  if (body === undefined || body.length === 0) return { status: 204, body: new Uint8Array(0), headers: {} };
+  const headers: Record<string, string> = { 'content-type': context.protocol.contentType };
+  if (context.authkey && nonce) headers[AUTH_HEADER] = await signResponse(context.authkey, nonce, body);
+  return { status: 200, body, headers };
+}
+
+function responderFor(state: State, context: ExchangeContext, request: IncomingExchange): Responder {
+  let responder = state.responders.get(request.connection);
+  if (!responder) {
+    const sink = {
+      peer: request.peer,
+      answer: () => {},
+      batch: () => {},
+      caller: () => noCallerProxy,
+    };
+    responder = new Responder(context.responder, sink, {
+      ordered: false,
+      cancellable: true,
+      deadlines: state.deadlines,
+    });
+    state.responders.set(request.connection, responder);
+  }
+  return responder;
+}
+
+/** Call ids are the client's: scoped by its id, so two clients on one connection cannot collide. */
+function scopeIds(group: CallGroup, client: string, calls: Set<unknown>): CallGroup {
+  const items = group.items.map((item): Incoming => {
+    if (item.type === 'call' || item.type === 'cancel') {
+      const id = `${client}\u0000${String(item.id)}`;
+      if (item.type === 'call') calls.add(id);
+      return { ...item, id };
+    }
+    return item;
+  });
+  return { items, batch: group.batch };
+}
+
+function unscope(answer: Answer, client: string): Answer {
+  const id = answer.id;
+  if (typeof id !== 'string' || !id.startsWith(`${client}\u0000`)) return answer;
+  const raw = id.slice(client.length + 1);
+  const number = Number(raw);
+  return { ...answer, id: Number.isInteger(number) && String(number) === raw ? number : raw };
+}

@@ -1,0 +1,254 @@
+/**
+ * The calling side over an exchange transport (HTTP): calls made in the same turn of the event
+ * loop leave in one request (a batch; `transport: { batch: false }` sends one request per call),
+ * and the response's answers are matched to them by id. Deadlines travel with the calls; a call
+ * whose caller gives up is failed here, its request aborted when it was alone in it, or else a
+ * cancel sent in a request of its own.
+ */
+import type { CallOptions, Caller } from './caller.js';
+import { Deadlines, type Deadline, timeoutMs } from './deadlines.js';
+import {
+  AbortError,
+  AuthenticationError,
+  ConnectionClosedError,
+  FarcallError,
+  LimitError,
+  ProtocolError,
+  TimeoutError,
+} from './errors.js';
+import { CLIENT_HEADER } from './exchange-answerer.js';
+import { AUTH_HEADER, signRequest, verifyResponse } from './http-auth.js';
+import type { Limits } from './limits.js';
+import type { Logger } from './logger.js';
+import type { Answer, Protocol, ProtocolConnection, ProtocolOptions } from './protocol/protocol.js';
+import type { Exchange } from './transport/transport.js';
+import { remoteError } from './wire-error.js';
+
+export interface ExchangeCallerConfig {
+  readonly url: string;
+  readonly protocol: Protocol;
+  readonly protocolOptions: ProtocolOptions;
+  readonly limits: Limits;
+  readonly logger: Logger;
+  readonly authkey: Uint8Array | undefined;
+  /** Batch calls of one turn into one request (default true). */
+  readonly batch?: boolean | undefined;
+}
+
+type Outcome = Answer | { type: 'timeout'; ms: number } | { type: 'aborted'; reason: unknown } | { type: 'failed'; error: Error };
+
+class Pending {
+  deadline: Deadline | undefined;
+  cleanup: (() => void) | undefined;
+  request: Request | undefined;
+  constructor(
+    readonly id: number,
+    readonly method: string,
+    readonly frame: Uint8Array,
+    readonly resolve: (outcome: Outcome) => void,
+  ) {}
+}
+
+/** One request in flight and the calls it carries. */
+class Request {
+  readonly abort = new AbortController();
+  constructor(readonly calls: Pending[]) {}
+}
+
+export class ExchangeCaller implements Caller {
+  readonly url: string;
+  private readonly connection: ProtocolConnection;
+  private readonly deadlines = new Deadlines();
+  private readonly pending = new Map<number, Pending>();
+  private outgoing: Pending[] = [];
+  private outgoingNotifies: Uint8Array[] = [];
+  private flushScheduled = false;
+  private nextId = 1;
+  private closed = false;
+  private readonly clientId = randomId();
+
+  constructor(
+    private readonly exchange: Exchange,
+    private readonly config: ExchangeCallerConfig,
+  ) {
+    this.url = config.url;
+    const codecs = config.protocol.codecs;
+    if (!codecs || !config.protocol.contentType) {
+      throw new ProtocolError(`the ${config.protocol.name} protocol does not run over HTTP`);
+    }
+    this.connection = codecs(config.protocolOptions);
+  }
+
+  /**
+   * Sends an empty batch, so that `connect` fails at once, with a clear error, on a wrong key or
+   * an endpoint that is not farcall's.
+   */
+  async probe(): Promise<void> {
+    await this.post([], []);
+  }
+
+  async call(method: string, args: readonly unknown[], options?: CallOptions): Promise<unknown> {
+    const outcome = await this.start(method, args, options);
+    switch (outcome.type) {
+      case 'result':
+        return outcome.value;
+      case 'error':
+        throw remoteError(outcome.error, method);
+      case 'timeout':
+        throw new TimeoutError(`call to '${method}' on ${this.url} timed out after ${outcome.ms} ms`);
+      case 'aborted':
+        throw outcome.reason instanceof FarcallError
+          ? outcome.reason
+          : new AbortError(`call to '${method}' aborted`, { cause: outcome.reason });
+      case 'failed':
+        throw outcome.error;
+    }
+  }
+
+  private start(method: string, args: readonly unknown[], options: CallOptions | undefined): Promise<Outcome> {
+    if (this.closed) return Promise.resolve({ type: 'failed', error: new ConnectionClosedError('connection closed', { requested: true }) });
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.resolve({ type: 'aborted', reason: signal.reason });
+    let timeout: number | undefined;
+    let frame: Uint8Array;
+    const id = this.nextId++;
+    try {
+      timeout = timeoutMs(options?.timeout, 'timeout');
+      frame = this.connection.caller!.writeCall({ id, method, args, meta: options?.meta, kwargs: options?.kwargs, timeoutMs: timeout });
+      if (frame.length > this.config.limits.maxFrameBytes) {
+        throw new LimitError(`the call to '${method}' is ${frame.length} bytes, over limits.maxFrameBytes`);
+      }
+    } catch (error) {
+      return Promise.resolve({ type: 'failed', error: error as Error });
+    }
+    return new Promise((resolve) => {
+      const entry = new Pending(id, method, frame, resolve);
+      if (timeout !== undefined) entry.deadline = this.deadlines.add(timeout, () => this.abandon(entry, { type: 'timeout', ms: timeout }));
+      if (signal) {
+        const onAbort = () => this.abandon(entry, { type: 'aborted', reason: signal.reason });
+        signal.addEventListener('abort', onAbort, { once: true });
+        entry.cleanup = () => signal.removeEventListener('abort', onAbort);
+      }
+      this.pending.set(id, entry);
+      this.outgoing.push(entry);
+      this.schedule();
+    });
+  }
+
+  notify(method: string, args: readonly unknown[], options?: CallOptions): void {
+    if (this.closed) throw new ConnectionClosedError('connection closed', { requested: true });
+    this.outgoingNotifies.push(this.connection.caller!.writeNotify({ method, args, meta: options?.meta, kwargs: options?.kwargs }));
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.config.batch === false) {
+      this.flush();
+      return;
+    }
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    const calls = this.outgoing;
+    const notifies = this.outgoingNotifies;
+    this.outgoing = [];
+    this.outgoingNotifies = [];
+    if (calls.length === 0 && notifies.length === 0) return;
+    this.post(calls, notifies).catch((error: Error) => {
+      for (const call of calls) this.settle(call, { type: 'failed', error });
+      if (calls.length === 0) this.config.logger.warn(`notifications to ${this.url} failed: ${error.message}`);
+    });
+  }
+
+  /** Sends one request and settles its calls from the response; rejects when it failed as a whole. */
+  private async post(calls: Pending[], notifies: Uint8Array[]): Promise<void> {
+    const codec = this.connection.caller!;
+    const body = codec.writeBatch!([...calls.map((c) => c.frame), ...notifies]);
+    const request = new Request(calls);
+    for (const call of calls) call.request = request;
+    const headers: Record<string, string> = { [CLIENT_HEADER]: this.clientId };
+    const key = this.config.authkey;
+    const signed = key ? await signRequest(key, this.exchange.path, body) : undefined;
+    if (signed) headers[AUTH_HEADER] = signed.header;
+    const response = await this.exchange.request({
+      body,
+      contentType: this.config.protocol.contentType!,
+      headers,
+      signal: request.abort.signal,
+    });
+    const where = `${this.url} answered HTTP ${response.status}`;
+    if (response.status === 401) throw new AuthenticationError(`${where}: ${textOf(response.body)}`);
+    if (response.status === 413) throw new LimitError(`${where}: the request was over the server's limit`);
+    if (response.status === 204 && calls.length === 0) return;
+    if (response.status !== 200) {
+      throw new ProtocolError(`${where}${response.status === 404 ? ' (no farcall endpoint at that path)' : ''}: ${textOf(response.body)}`);
+    }
+    if (key && signed && !(await verifyResponse(key, signed.nonce, response.headers[AUTH_HEADER], response.body))) {
+      throw new AuthenticationError(`${this.url} could not prove it knows the authkey`);
+    }
+    if (response.body.length > this.config.limits.maxFrameBytes) {
+      throw new LimitError(`the response from ${this.url} is over limits.maxFrameBytes`);
+    }
+    codec.readAnswers(response.body, (id) => this.pending.has(id), (answer) => {
+      const entry = this.pending.get(answer.id as number);
+      if (entry) this.settle(entry, answer);
+    });
+    for (const call of calls) {
+      if (this.pending.get(call.id) === call) {
+        this.settle(call, { type: 'failed', error: new ProtocolError(`${this.url} sent no answer to the call to '${call.method}'`) });
+      }
+    }
+  }
+
+  private settle(entry: Pending, outcome: Outcome): void {
+    if (this.pending.get(entry.id) !== entry) return;
+    this.pending.delete(entry.id);
+    entry.deadline?.cancel();
+    entry.cleanup?.();
+    entry.resolve(outcome);
+  }
+
+  /** The caller gave up: fail the call now; abort its request if nothing else waits on it. */
+  private abandon(entry: Pending, outcome: Outcome): void {
+    if (this.pending.get(entry.id) !== entry) return;
+    this.settle(entry, outcome);
+    const request = entry.request;
+    if (!request) {
+      this.outgoing = this.outgoing.filter((c) => c !== entry);
+      return;
+    }
+    if (request.calls.every((c) => this.pending.get(c.id) !== c)) {
+      request.abort.abort(outcome.type === 'timeout' ? new TimeoutError('timed out') : new AbortError('aborted'));
+      return;
+    }
+    const cancel = this.connection.caller!.writeCancel(entry.id);
+    this.post([], [cancel]).catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const error = new ConnectionClosedError('connection closed', { requested: true });
+    for (const entry of [...this.pending.values()]) {
+      entry.request?.abort.abort(error);
+      this.settle(entry, { type: 'failed', error });
+    }
+    this.deadlines.clear();
+    await this.exchange.close();
+  }
+}
+
+function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function textOf(body: Uint8Array): string {
+  return new TextDecoder().decode(body.subarray(0, 300)).trim();
+}

@@ -1,0 +1,435 @@
+/**
+ * The answering side of a connection, apart from the session that carries it: registry lookup,
+ * call contexts, admission, deadlines, drain and the ordered mode. Channel sessions and exchange
+ * handlers each drive one, so a call is answered the same way over a socket and over HTTP.
+ */
+import type { CallContext } from './call-context.js';
+import type { Deadline, Deadlines } from './deadlines.js';
+import { ErrorCode, RemoteError, TimeoutError } from './errors.js';
+import type { Limits } from './limits.js';
+import type { Logger } from './logger.js';
+import type {
+  Answer,
+  AnswererCodec,
+  CallGroup,
+  Incoming,
+  IncomingCall,
+  IncomingNotify,
+  WireError,
+} from './protocol/protocol.js';
+import type { Registry } from './registry.js';
+import { describe, toWireError, UNENCODABLE_ERROR } from './wire-error.js';
+
+/** What every connection of one server shares. */
+export interface ResponderConfig {
+  readonly registry: Registry | undefined;
+  readonly limits: Limits;
+  readonly logger: Logger;
+  /** Send the stack of thrown errors to the caller. */
+  readonly exposeStack: boolean;
+}
+
+/** Where a responder's answers go, and what it knows about the other end. */
+export interface AnswerSink {
+  readonly peer: string;
+  /** The answer to one call that came alone. */
+  answer(answer: Answer): void;
+  /** The answers to one batch, all at once; empty when the batch held only notifications. */
+  batch(answers: readonly Answer[]): void;
+  /** A remote of what the calling end exposed, for `call.caller`. */
+  caller(): unknown;
+}
+
+export interface ResponderOptions {
+  /** Answer one call at a time, in order (protocols that correlate first in, first out). */
+  readonly ordered: boolean;
+  /** Calls are cancelled by id (the native protocol), so running calls are kept by id. */
+  readonly cancellable: boolean;
+  /** The session's deadlines, for the callers' timeouts that travel with their calls. */
+  readonly deadlines: Deadlines;
+}
+
+/** Collects the answers of one batch until every call in it is answered. */
+class BatchReply {
+  readonly answers: Answer[] = [];
+  constructor(
+    private readonly expected: number,
+    private readonly done: (answers: readonly Answer[]) => void,
+  ) {}
+
+  add(answer: Answer): void {
+    this.answers.push(answer);
+    if (this.answers.length === this.expected) this.done(this.answers);
+  }
+}
+
+/** One call being run. `settled` is set once it is answered or released, whichever is first. */
+class Running {
+  settled = false;
+  controller: AbortController | undefined;
+  deadline: Deadline | undefined;
+  constructor(
+    readonly call: IncomingCall,
+    readonly batch: BatchReply | undefined,
+  ) {}
+}
+
+const NO_META: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * Answers the calls of one connection. Admission: at most `limits.maxInFlight` calls and
+ * notifications run at once; past it a call is answered `UNAVAILABLE` at once and a notification
+ * is dropped (logged), so reading never stops for admission. A call whose caller cancels it, or
+ * whose deadline passes, gives its slot back at once, even if its handler never settles; a late
+ * result is dropped.
+ */
+export class Responder {
+  private readonly byId = new Map<unknown, Running>();
+  private readonly unnamed = new Set<Running>();
+  private active = 0;
+  private draining = false;
+  private closedError: Error | undefined;
+  private readonly ordered: Running[] = [];
+  private orderedBusy = false;
+  private idleWaiters: (() => void)[] = [];
+  private droppedNotifications = 0;
+  private closing: AbortController | undefined;
+
+  constructor(
+    private readonly config: ResponderConfig,
+    private readonly sink: AnswerSink,
+    private readonly options: ResponderOptions,
+  ) {}
+
+  /** Calls and notifications running now. */
+  get activeCalls(): number {
+    return this.active;
+  }
+
+  /**
+   * Handles the calls of one frame. Never throws. The answers of a batch go to the sink's `batch`
+   * together; with `collect`, every answer of the group goes to it together instead (an exchange
+   * answers each request with one response).
+   */
+  handle(group: CallGroup, collect?: (answers: readonly Answer[]) => void): void {
+    if (!group.batch && !collect) {
+      this.item(group.items[0]!, undefined);
+      return;
+    }
+    let expected = 0;
+    for (const item of group.items) {
+      if (item.type === 'call' || (item.type === 'invalid' && item.hasId)) expected++;
+    }
+    const done = collect ?? ((answers: readonly Answer[]) => this.sink.batch(answers));
+    const batch = new BatchReply(expected, done);
+    if (expected === 0) done([]);
+    for (const item of group.items) this.item(item, batch);
+  }
+
+  /**
+   * Stops admitting calls (new ones are answered `UNAVAILABLE`) and resolves once none is
+   * running, or after `ms`, whichever is first.
+   */
+  drain(ms: number): Promise<void> {
+    this.draining = true;
+    if (this.active === 0 || ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** The connection ended: every running call's signal aborts with `error`; no more answers. */
+  close(error: Error): void {
+    if (this.closedError) return;
+    this.closedError = error;
+    const running = [...this.byId.values(), ...this.unnamed, ...this.ordered];
+    this.byId.clear();
+    this.unnamed.clear();
+    this.ordered.length = 0;
+    for (const entry of running) {
+      entry.settled = true;
+      entry.deadline?.cancel();
+      entry.controller?.abort(error);
+    }
+    this.closing?.abort(error);
+    this.active = 0;
+    this.wakeIdle();
+  }
+
+  private item(item: Incoming, batch: BatchReply | undefined): void {
+    switch (item.type) {
+      case 'call':
+        this.call(item, batch);
+        return;
+      case 'notify':
+        this.notify(item);
+        return;
+      case 'cancel':
+        this.cancel(item.id);
+        return;
+      case 'invalid':
+        if (item.hasId) this.reply(batch, { type: 'error', id: item.id, error: item.error });
+        return;
+    }
+  }
+
+  private call(call: IncomingCall, batch: BatchReply | undefined): void {
+    if (this.closedError) return;
+    if (this.draining) {
+      this.reply(batch, refusal(call.id, 'UnavailableError', 'server is shutting down'));
+      return;
+    }
+    if (this.active >= this.config.limits.maxInFlight) {
+      this.reply(
+        batch,
+        refusal(
+          call.id,
+          'UnavailableError',
+          `server is busy: ${this.active} calls of this connection are running (limits.maxInFlight)`,
+        ),
+      );
+      return;
+    }
+    const cancellable = this.options.cancellable;
+    if (cancellable && this.byId.has(call.id)) {
+      this.reply(batch, {
+        type: 'error',
+        id: call.id,
+        error: { name: 'ProtocolError', message: `call id ${String(call.id)} is already running`, code: ErrorCode.INVALID_REQUEST },
+      });
+      return;
+    }
+    const entry = new Running(call, batch);
+    if (cancellable) this.byId.set(call.id, entry);
+    else this.unnamed.add(entry);
+    this.active++;
+    if (call.timeoutMs !== undefined) {
+      entry.deadline = this.options.deadlines.add(call.timeoutMs, () => this.deadlinePassed(entry));
+    }
+    if (!this.options.ordered) {
+      this.run(entry);
+      return;
+    }
+    this.ordered.push(entry);
+    if (!this.orderedBusy) this.runNextOrdered();
+  }
+
+  private runNextOrdered(): void {
+    const next = this.ordered.shift();
+    this.orderedBusy = next !== undefined;
+    if (next) this.run(next);
+  }
+
+  /**
+   * Runs one call. Whatever the function does (returns, throws, returns a thenable whose `then`
+   * throws, rejects with any value at all), the call is answered or released exactly once.
+   */
+  private run(entry: Running): void {
+    const { call } = entry;
+    let result: unknown;
+    let then: unknown;
+    try {
+      result = this.invoke(call, () => this.contextFor(entry));
+      then = thenOf(result);
+    } catch (error) {
+      this.finish(entry, { type: 'error', id: call.id, error: this.wireError(error) });
+      return;
+    }
+    if (typeof then !== 'function') {
+      this.finish(entry, { type: 'result', id: call.id, value: result });
+      return;
+    }
+    new Promise((resolve, reject) => {
+      (then as (ok: (v: unknown) => void, fail: (e: unknown) => void) => void).call(result, resolve, reject);
+    }).then(
+      (value) => this.finish(entry, { type: 'result', id: call.id, value }),
+      (error: unknown) => this.finish(entry, { type: 'error', id: call.id, error: this.wireError(error) }),
+    );
+  }
+
+  private finish(entry: Running, answer: Answer): void {
+    if (entry.settled) return; // released already: cancelled, past its deadline, or closed
+    this.settle(entry);
+    this.reply(entry.batch, answer);
+  }
+
+  /** Frees the slot of a call, answered or not. */
+  private settle(entry: Running): void {
+    entry.settled = true;
+    entry.deadline?.cancel();
+    if (this.options.cancellable) this.byId.delete(entry.call.id);
+    else this.unnamed.delete(entry);
+    this.active--;
+    if (this.options.ordered) this.runNextOrdered();
+    if (this.active === 0) this.wakeIdle();
+  }
+
+  private cancel(id: unknown): void {
+    // Only calls still running are looked up: a cancel for any other id is ignored, so a peer
+    // cannot grow a table with made-up ids.
+    const entry = this.byId.get(id);
+    if (!entry || entry.settled) return;
+    const reason = new RemoteError({ name: 'CancelledError', message: 'the caller cancelled the call', code: ErrorCode.CANCELLED });
+    this.release(entry, reason, 'the caller cancelled the call');
+  }
+
+  private deadlinePassed(entry: Running): void {
+    const ms = entry.call.timeoutMs;
+    const reason = new TimeoutError(`the caller's deadline of ${ms} ms for '${entry.call.method}' passed`);
+    this.release(entry, reason, `the caller's deadline of ${ms} ms passed`);
+  }
+
+  /** The caller gave up: the slot is freed now, the signal aborts, a late result is dropped. */
+  private release(entry: Running, reason: Error, message: string): void {
+    if (entry.settled) return;
+    this.settle(entry);
+    entry.controller?.abort(reason);
+    this.reply(entry.batch, {
+      type: 'error',
+      id: entry.call.id,
+      error: { name: 'CancelledError', message, code: ErrorCode.CANCELLED },
+    });
+  }
+
+  private notify(notify: IncomingNotify): void {
+    if (this.closedError || this.draining) return;
+    if (this.active >= this.config.limits.maxInFlight) {
+      this.droppedNotifications++;
+      // The first drop, then every 1024th: a flood must not flood the log too.
+      if ((this.droppedNotifications & 1023) === 1) {
+        this.config.logger.warn(
+          `dropped ${this.droppedNotifications} notification(s) from ${this.sink.peer}: ${this.active} calls are running (limits.maxInFlight)`,
+        );
+      }
+      return;
+    }
+    this.active++;
+    const report = (error: unknown) =>
+      this.config.logger.warn(`notification '${notify.method}' from ${this.sink.peer} failed: ${describe(error)}`);
+    const done = () => {
+      if (this.closedError) return;
+      this.active--;
+      if (this.active === 0) this.wakeIdle();
+    };
+    try {
+      const result = this.invoke(notify, () => this.notifyContext(notify));
+      const then = thenOf(result);
+      if (typeof then === 'function') {
+        new Promise((resolve, reject) => {
+          (then as (ok: (v: unknown) => void, fail: (e: unknown) => void) => void).call(result, resolve, reject);
+        }).then(done, (error: unknown) => {
+          report(error);
+          done();
+        });
+        return;
+      }
+    } catch (error) {
+      report(error);
+    }
+    done();
+  }
+
+  private invoke(call: IncomingCall | IncomingNotify, context: () => CallContext): unknown {
+    const registry = this.config.registry;
+    if (!registry) {
+      throw new RemoteError({
+        name: 'MethodNotFoundError',
+        message: `no method '${call.method}': this end serves no functions`,
+        code: ErrorCode.METHOD_NOT_FOUND,
+        data: { method: call.method },
+      });
+    }
+    return registry.invoke(call.method, call.args, call.kwargs, context);
+  }
+
+  private contextFor(entry: Running): CallContext {
+    entry.controller ??= new AbortController();
+    const { call } = entry;
+    return {
+      signal: entry.controller.signal,
+      meta: call.meta ?? NO_META,
+      method: call.method,
+      peer: this.sink.peer,
+      caller: this.sink.caller() as CallContext['caller'],
+    };
+  }
+
+  private notifyContext(notify: IncomingNotify): CallContext {
+    // Notifications have no id to cancel them by: their signal aborts when the connection closes.
+    this.closing ??= new AbortController();
+    return {
+      signal: this.closing.signal,
+      meta: notify.meta ?? NO_META,
+      method: notify.method,
+      peer: this.sink.peer,
+      caller: this.sink.caller() as CallContext['caller'],
+    };
+  }
+
+  private reply(batch: BatchReply | undefined, answer: Answer): void {
+    if (this.closedError && !batch) return;
+    if (batch) batch.add(answer);
+    else this.sink.answer(answer);
+  }
+
+  private wireError(error: unknown): WireError {
+    return toWireError(error, this.config.exposeStack);
+  }
+
+  private wakeIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const waiter of waiters) waiter();
+  }
+}
+
+function refusal(id: unknown, name: string, message: string): Answer {
+  return { type: 'error', id, error: { name, message, code: ErrorCode.UNAVAILABLE } };
+}
+
+/** The `then` of a value, read once: a getter that throws throws here, inside the caller's try. */
+function thenOf(value: unknown): unknown {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined;
+  return (value as { then?: unknown }).then;
+}
+
+/**
+ * Writes an answer, falling back so that the caller always hears something: a result that
+ * cannot be encoded (or is over the caller's frame limit) becomes an error saying so; an error
+ * whose data cannot be encoded goes without it; one that cannot be encoded at all becomes a
+ * generic error. Never throws.
+ */
+export function writeAnswer(
+  codec: AnswererCodec,
+  answer: Answer,
+  maxFrameBytes: number,
+  logger: Logger,
+  peer: string,
+): Uint8Array {
+  let reason = 'it could not be encoded';
+  const fallbacks: (() => Answer)[] = [
+    () =>
+      answer.type === 'result'
+        ? { type: 'error', id: answer.id, error: { name: 'CodecError', message: `the result could not be sent: ${reason}`, code: ErrorCode.INTERNAL } }
+        : { type: 'error', id: answer.id, error: { ...answer.error, data: undefined, fields: undefined, cause: undefined } },
+    () => ({ type: 'error', id: answer.id, error: UNENCODABLE_ERROR }),
+  ];
+  let next = answer;
+  for (let i = 0; ; i++) {
+    try {
+      const frame = codec.writeAnswer(next);
+      if (frame.length <= maxFrameBytes || i === fallbacks.length) return frame;
+      reason = `the answer is ${frame.length} bytes, over the caller's frame limit of ${maxFrameBytes} (limits.maxFrameBytes)`;
+    } catch (error) {
+      if (i === fallbacks.length) break;
+      reason = error instanceof Error ? error.message : 'it could not be encoded';
+    }
+    next = fallbacks[i]!();
+  }
+  logger.warn(`could not answer a call from ${peer}: ${reason}`);
+  return new Uint8Array(0);
+}

@@ -1,0 +1,185 @@
+/**
+ * A channel over a WebSocket: one binary message is one frame. Written against the standard
+ * WebSocket API, so the same class serves a browser's `WebSocket`, the `ws` package's client,
+ * and the server side of a `ws` connection.
+ */
+import { LimitError, ProtocolError } from '../errors.js';
+import type { Channel, ChannelReceiver } from './transport.js';
+
+/** The part of the WebSocket API this channel uses (browsers' and the `ws` package's). */
+export interface WebSocketLike {
+  binaryType: string;
+  readonly bufferedAmount: number;
+  readonly readyState: number;
+  send(data: Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+}
+
+/** The `ws` package's internals, where they let a limit apply from a message's header. */
+interface WsInternals {
+  _receiver?: { _maxPayload?: number };
+  _socket?: { on(event: 'drain', listener: () => void): void; pause(): void; resume(): void; destroy(): void };
+  terminate?: () => void;
+}
+
+const OPEN = 1;
+/** Close codes (RFC 6455): normal, protocol error, unsupported data, too big, internal error. */
+const NORMAL = 1000;
+const POLICY = 1008;
+const TOO_BIG = 1009;
+const ERROR = 1011;
+
+export class WebSocketChannel implements Channel {
+  readonly done: Promise<Error | undefined>;
+  private receiver: ChannelReceiver | undefined;
+  private early: Uint8Array[] = [];
+  private isClosed = false;
+  private closeError: Error | undefined;
+  private reported = false;
+  private resolveDone!: (error: Error | undefined) => void;
+  private maxFrame: number;
+  private limitName = 'limits.maxFrameBytes';
+  private pauses = 0;
+  private held: Uint8Array[] = [];
+  private polling = false;
+
+  constructor(
+    private readonly socket: WebSocketLike,
+    readonly peer: string,
+    maxFrameBytes: number,
+  ) {
+    this.maxFrame = maxFrameBytes;
+    this.done = new Promise((resolve) => {
+      this.resolveDone = resolve;
+    });
+    socket.binaryType = 'arraybuffer';
+    socket.onmessage = (event) => this.message(event.data);
+    socket.onclose = (event) => {
+      if (!this.isClosed && event.code !== NORMAL && event.code !== 1005) {
+        this.closeError ??= new ProtocolError(
+          `WebSocket closed with code ${event.code}${event.reason ? `: ${event.reason}` : ''}`,
+        );
+      }
+      this.finish();
+    };
+    socket.onerror = () => {
+      this.closeError ??= new ProtocolError('WebSocket error');
+    };
+    (socket as WsInternals)._socket?.on('drain', () => this.receiver?.drain?.());
+  }
+
+  get bufferedBytes(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  setFrameLimit(bytes: number, name: string): void {
+    this.maxFrame = bytes;
+    this.limitName = name;
+    // With `ws`, the limit then applies from the next message's header, before its body is read.
+    const receiver = (this.socket as WsInternals)._receiver;
+    if (receiver && typeof receiver._maxPayload === 'number') receiver._maxPayload = bytes;
+  }
+
+  attach(receiver: ChannelReceiver): void {
+    if (this.receiver) throw new Error('farcall: a channel takes one receiver');
+    this.receiver = receiver;
+    queueMicrotask(() => {
+      const early = this.early;
+      this.early = [];
+      for (const frame of early) this.deliver(frame);
+      if (this.isClosed) this.report();
+    });
+  }
+
+  private message(data: unknown): void {
+    if (this.isClosed) return;
+    if (!(data instanceof ArrayBuffer)) {
+      void this.close(new ProtocolError('a text WebSocket message where a binary frame was expected'), POLICY);
+      return;
+    }
+    if (data.byteLength > this.maxFrame) {
+      void this.close(
+        new LimitError(`frame of ${data.byteLength} bytes is over the limit of ${this.maxFrame} bytes (${this.limitName})`),
+        TOO_BIG,
+      );
+      return;
+    }
+    const frame = new Uint8Array(data);
+    if (!this.receiver || this.early.length > 0) this.early.push(frame);
+    else this.deliver(frame);
+  }
+
+  private deliver(frame: Uint8Array): void {
+    if (this.pauses > 0) this.held.push(frame);
+    else this.receiver!.frame(frame);
+  }
+
+  send(frame: Uint8Array): void {
+    if (this.isClosed || this.socket.readyState !== OPEN) return;
+    this.socket.send(frame);
+    // Browsers have no drain event: poll while something waits in the socket.
+    if (!(this.socket as WsInternals)._socket && this.socket.bufferedAmount > 0) this.poll();
+  }
+
+  private poll(): void {
+    if (this.polling) return;
+    this.polling = true;
+    const check = () => {
+      if (this.isClosed) return;
+      if (this.socket.bufferedAmount > 0) {
+        setTimeout(check, 20);
+        return;
+      }
+      this.polling = false;
+      this.receiver?.drain?.();
+    };
+    setTimeout(check, 20);
+  }
+
+  pause(): void {
+    if (this.pauses++ === 0) (this.socket as WsInternals)._socket?.pause();
+  }
+
+  resume(): void {
+    if (this.pauses > 0 && --this.pauses === 0 && !this.isClosed) {
+      (this.socket as WsInternals)._socket?.resume();
+      const held = this.held;
+      this.held = [];
+      queueMicrotask(() => {
+        for (const frame of held) if (!this.isClosed) this.deliver(frame);
+      });
+    }
+  }
+
+  close(error?: Error, code = error ? ERROR : NORMAL): Promise<void> {
+    if (!this.isClosed) {
+      this.closeError ??= error;
+      try {
+        this.socket.close(code, error ? error.message.slice(0, 120) : undefined);
+      } catch {
+        (this.socket as WsInternals).terminate?.();
+      }
+      if (error) setTimeout(() => (this.socket as WsInternals).terminate?.(), 1000).unref?.();
+      this.finish();
+    }
+    return this.done.then(() => {});
+  }
+
+  private finish(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.held = [];
+    if (this.receiver && this.early.length === 0) this.report();
+    else if (!this.receiver) this.resolveDone(this.closeError);
+  }
+
+  private report(): void {
+    if (this.reported) return;
+    this.reported = true;
+    this.receiver?.closed(this.closeError);
+    this.resolveDone(this.closeError);
+  }
+}
