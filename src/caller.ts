@@ -21,7 +21,11 @@ export interface Caller {
    * connection is or becomes closed, `CodecError`/`LimitError` when the arguments cannot be sent
    * (nothing is sent then), and `UsageError` for bad options.
    */
-  call(method: string, args: readonly unknown[], options: CallOptions | undefined): Promise<unknown>;
+  call(
+    method: string,
+    args: readonly unknown[],
+    options: CallOptions | undefined,
+  ): Promise<unknown>;
   /**
    * Sends a call that expects no answer. Throws `ConnectionClosedError` on a closed connection,
    * `ProtocolError` where the protocol has no notifications, `CodecError` when the arguments

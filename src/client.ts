@@ -1,5 +1,5 @@
 import { keyBytes } from './authkey.js';
-import type { CallOptions, Caller } from './caller.js';
+import type { Caller, CallOptions } from './caller.js';
 import { timeoutMs } from './deadlines.js';
 import { AbortError, FarcallError, TimeoutError } from './errors.js';
 import { ExchangeCaller } from './exchange-caller.js';
@@ -51,14 +51,18 @@ export interface ConnectOptions {
  * aborts, `AuthenticationError` on a key mismatch, `ProtocolError` when the peer does not speak
  * the protocol (saying what it seems to speak), `UsageError` for a bad URL or option.
  */
-export async function connect<T = Untyped>(url: string, options: ConnectOptions = {}): Promise<Remote<T>> {
+export async function connect<T = Untyped>(
+  url: string,
+  options: ConnectOptions = {},
+): Promise<Remote<T>> {
   const module = await transportFor(url);
   const protocol = await loadProtocol(options.protocol);
   const limits = resolveLimits(options.limits);
   const logger = resolveLogger(options.logger);
   const authkey = keyBytes(options.authkey);
   const timeout = timeoutMs(options.timeout, 'timeout');
-  const connectMs = timeoutMs(options.connectTimeout, 'connectTimeout') ?? limits.handshakeTimeoutMs;
+  const connectMs =
+    timeoutMs(options.connectTimeout, 'connectTimeout') ?? limits.handshakeTimeoutMs;
   const registry = options.expose ? new Registry(options.expose) : undefined;
   const protocolOptions = {
     role: 'client' as const,
@@ -70,10 +74,14 @@ export async function connect<T = Untyped>(url: string, options: ConnectOptions 
   };
   const abort = new AbortController();
   const timer = setTimeout(
-    () => abort.abort(new TimeoutError(`could not connect to ${url} within ${connectMs} ms (connectTimeout)`)),
+    () =>
+      abort.abort(
+        new TimeoutError(`could not connect to ${url} within ${connectMs} ms (connectTimeout)`),
+      ),
     connectMs,
   );
-  const onAbort = () => abort.abort(new AbortError('connecting was aborted', { cause: options.signal?.reason }));
+  const onAbort = () =>
+    abort.abort(new AbortError('connecting was aborted', { cause: options.signal?.reason }));
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
@@ -159,7 +167,8 @@ export function invoke(
   options?: CallOptions,
 ): Promise<unknown> {
   const state = proxyState(remote);
-  const merged = state.options && options ? { ...state.options, ...options } : (options ?? state.options);
+  const merged =
+    state.options && options ? { ...state.options, ...options } : (options ?? state.options);
   return state.caller.call(method, args, merged);
 }
 
@@ -194,4 +203,3 @@ export async function listMethods(remote: unknown): Promise<string[]> {
   }
   return methods;
 }
-

@@ -121,7 +121,8 @@ export class Deadlines {
     }
     for (const entry of due) entry.fire();
     let next = Number.POSITIVE_INFINITY;
-    for (const list of this.lists.values()) if (list.head && list.head.at < next) next = list.head.at;
+    for (const list of this.lists.values())
+      if (list.head && list.head.at < next) next = list.head.at;
     if (next < this.armedFor) this.arm(next);
   };
 }

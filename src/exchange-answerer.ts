@@ -62,7 +62,9 @@ function stateOf(context: ExchangeContext): State {
 const noCaller: Caller = {
   url: 'http',
   call: () =>
-    Promise.reject(new UsageError('call.caller is not available over HTTP: the client does not listen')),
+    Promise.reject(
+      new UsageError('call.caller is not available over HTTP: the client does not listen'),
+    ),
   notify: () => {
     throw new UsageError('call.caller is not available over HTTP: the client does not listen');
   },
@@ -93,11 +95,18 @@ export async function answerExchange(
     return text(415, `the ${context.protocol.name} protocol does not run over HTTP`);
   }
   if (!request.contentType.startsWith(context.protocol.contentType)) {
-    return text(415, `expected a body of type ${context.protocol.contentType}, got '${request.contentType}'`);
+    return text(
+      415,
+      `expected a body of type ${context.protocol.contentType}, got '${request.contentType}'`,
+    );
   }
   let nonce: string | undefined;
   if (state.verifier) {
-    const verdict = await state.verifier.verify(request.headers[AUTH_HEADER], request.path, request.body);
+    const verdict = await state.verifier.verify(
+      request.headers[AUTH_HEADER],
+      request.path,
+      request.body,
+    );
     if ('refused' in verdict) {
       context.logger.warn(`refused a request from ${request.peer}: ${verdict.refused}`);
       return text(401, `authentication failed: ${verdict.refused}`);
@@ -127,16 +136,28 @@ export async function answerExchange(
   });
   const codec = connection.answerer;
   const frames = answers.map((answer) =>
-    writeAnswer(codec, unscope(answer, client), context.limits.maxFrameBytes, context.logger, request.peer),
+    writeAnswer(
+      codec,
+      unscope(answer, client),
+      context.limits.maxFrameBytes,
+      context.logger,
+      request.peer,
+    ),
   );
   const body = group.batch ? codec.writeBatch?.(frames) : frames[0];
-  if (body === undefined || body.length === 0) return { status: 204, body: new Uint8Array(0), headers: {} };
+  if (body === undefined || body.length === 0)
+    return { status: 204, body: new Uint8Array(0), headers: {} };
   const headers: Record<string, string> = { 'content-type': context.protocol.contentType };
-  if (context.authkey && nonce) headers[AUTH_HEADER] = await signResponse(context.authkey, nonce, body);
+  if (context.authkey && nonce)
+    headers[AUTH_HEADER] = await signResponse(context.authkey, nonce, body);
   return { status: 200, body, headers };
 }
 
-function responderFor(state: State, context: ExchangeContext, request: IncomingExchange): Responder {
+function responderFor(
+  state: State,
+  context: ExchangeContext,
+  request: IncomingExchange,
+): Responder {
   let responder = state.responders.get(request.connection);
   if (!responder) {
     const sink = {

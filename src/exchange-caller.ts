@@ -5,8 +5,8 @@
  * whose caller gives up is failed here, its request aborted when it was alone in it, or else a
  * cancel sent in a request of its own.
  */
-import type { CallOptions, Caller } from './caller.js';
-import { Deadlines, type Deadline, timeoutMs } from './deadlines.js';
+import type { Caller, CallOptions } from './caller.js';
+import { type Deadline, Deadlines, timeoutMs } from './deadlines.js';
 import {
   AbortError,
   AuthenticationError,
@@ -35,7 +35,11 @@ export interface ExchangeCallerConfig {
   readonly batch?: boolean | undefined;
 }
 
-type Outcome = Answer | { type: 'timeout'; ms: number } | { type: 'aborted'; reason: unknown } | { type: 'failed'; error: Error };
+type Outcome =
+  | Answer
+  | { type: 'timeout'; ms: number }
+  | { type: 'aborted'; reason: unknown }
+  | { type: 'failed'; error: Error };
 
 class Pending {
   deadline: Deadline | undefined;
@@ -95,7 +99,9 @@ export class ExchangeCaller implements Caller {
       case 'error':
         throw remoteError(outcome.error, method);
       case 'timeout':
-        throw new TimeoutError(`call to '${method}' on ${this.url} timed out after ${outcome.ms} ms`);
+        throw new TimeoutError(
+          `call to '${method}' on ${this.url} timed out after ${outcome.ms} ms`,
+        );
       case 'aborted':
         throw outcome.reason instanceof FarcallError
           ? outcome.reason
@@ -105,8 +111,16 @@ export class ExchangeCaller implements Caller {
     }
   }
 
-  private start(method: string, args: readonly unknown[], options: CallOptions | undefined): Promise<Outcome> {
-    if (this.closed) return Promise.resolve({ type: 'failed', error: new ConnectionClosedError('connection closed', { requested: true }) });
+  private start(
+    method: string,
+    args: readonly unknown[],
+    options: CallOptions | undefined,
+  ): Promise<Outcome> {
+    if (this.closed)
+      return Promise.resolve({
+        type: 'failed',
+        error: new ConnectionClosedError('connection closed', { requested: true }),
+      });
     const signal = options?.signal;
     if (signal?.aborted) return Promise.resolve({ type: 'aborted', reason: signal.reason });
     let timeout: number | undefined;
@@ -114,16 +128,28 @@ export class ExchangeCaller implements Caller {
     const id = this.nextId++;
     try {
       timeout = timeoutMs(options?.timeout, 'timeout');
-      frame = this.connection.caller!.writeCall({ id, method, args, meta: options?.meta, kwargs: options?.kwargs, timeoutMs: timeout });
+      frame = this.connection.caller!.writeCall({
+        id,
+        method,
+        args,
+        meta: options?.meta,
+        kwargs: options?.kwargs,
+        timeoutMs: timeout,
+      });
       if (frame.length > this.config.limits.maxFrameBytes) {
-        throw new LimitError(`the call to '${method}' is ${frame.length} bytes, over limits.maxFrameBytes`);
+        throw new LimitError(
+          `the call to '${method}' is ${frame.length} bytes, over limits.maxFrameBytes`,
+        );
       }
     } catch (error) {
       return Promise.resolve({ type: 'failed', error: error as Error });
     }
     return new Promise((resolve) => {
       const entry = new Pending(id, method, frame, resolve);
-      if (timeout !== undefined) entry.deadline = this.deadlines.add(timeout, () => this.abandon(entry, { type: 'timeout', ms: timeout }));
+      if (timeout !== undefined)
+        entry.deadline = this.deadlines.add(timeout, () =>
+          this.abandon(entry, { type: 'timeout', ms: timeout }),
+        );
       if (signal) {
         const onAbort = () => this.abandon(entry, { type: 'aborted', reason: signal.reason });
         signal.addEventListener('abort', onAbort, { once: true });
@@ -137,7 +163,14 @@ export class ExchangeCaller implements Caller {
 
   notify(method: string, args: readonly unknown[], options?: CallOptions): void {
     if (this.closed) throw new ConnectionClosedError('connection closed', { requested: true });
-    this.outgoingNotifies.push(this.connection.caller!.writeNotify({ method, args, meta: options?.meta, kwargs: options?.kwargs }));
+    this.outgoingNotifies.push(
+      this.connection.caller!.writeNotify({
+        method,
+        args,
+        meta: options?.meta,
+        kwargs: options?.kwargs,
+      }),
+    );
     this.schedule();
   }
 
@@ -162,7 +195,8 @@ export class ExchangeCaller implements Caller {
     if (calls.length === 0 && notifies.length === 0) return;
     this.post(calls, notifies).catch((error: Error) => {
       for (const call of calls) this.settle(call, { type: 'failed', error });
-      if (calls.length === 0) this.config.logger.warn(`notifications to ${this.url} failed: ${error.message}`);
+      if (calls.length === 0)
+        this.config.logger.warn(`notifications to ${this.url} failed: ${error.message}`);
     });
   }
 
@@ -183,25 +217,40 @@ export class ExchangeCaller implements Caller {
       signal: request.abort.signal,
     });
     const where = `${this.url} answered HTTP ${response.status}`;
-    if (response.status === 401) throw new AuthenticationError(`${where}: ${textOf(response.body)}`);
-    if (response.status === 413) throw new LimitError(`${where}: the request was over the server's limit`);
+    if (response.status === 401)
+      throw new AuthenticationError(`${where}: ${textOf(response.body)}`);
+    if (response.status === 413)
+      throw new LimitError(`${where}: the request was over the server's limit`);
     if (response.status === 204 && calls.length === 0) return;
     if (response.status !== 200) {
-      throw new ProtocolError(`${where}${response.status === 404 ? ' (no farcall endpoint at that path)' : ''}: ${textOf(response.body)}`);
+      throw new ProtocolError(
+        `${where}${response.status === 404 ? ' (no farcall endpoint at that path)' : ''}: ${textOf(response.body)}`,
+      );
     }
-    if (key && signed && !(await verifyResponse(key, signed.nonce, response.headers[AUTH_HEADER], response.body))) {
+    if (
+      key &&
+      signed &&
+      !(await verifyResponse(key, signed.nonce, response.headers[AUTH_HEADER], response.body))
+    ) {
       throw new AuthenticationError(`${this.url} could not prove it knows the authkey`);
     }
     if (response.body.length > this.config.limits.maxFrameBytes) {
       throw new LimitError(`the response from ${this.url} is over limits.maxFrameBytes`);
     }
-    codec.readAnswers(response.body, (id) => this.pending.has(id), (answer) => {
-      const entry = this.pending.get(answer.id as number);
-      if (entry) this.settle(entry, answer);
-    });
+    codec.readAnswers(
+      response.body,
+      (id) => this.pending.has(id),
+      (answer) => {
+        const entry = this.pending.get(answer.id as number);
+        if (entry) this.settle(entry, answer);
+      },
+    );
     for (const call of calls) {
       if (this.pending.get(call.id) === call) {
-        this.settle(call, { type: 'failed', error: new ProtocolError(`${this.url} sent no answer to the call to '${call.method}'`) });
+        this.settle(call, {
+          type: 'failed',
+          error: new ProtocolError(`${this.url} sent no answer to the call to '${call.method}'`),
+        });
       }
     }
   }
@@ -224,7 +273,9 @@ export class ExchangeCaller implements Caller {
       return;
     }
     if (request.calls.every((c) => this.pending.get(c.id) !== c)) {
-      request.abort.abort(outcome.type === 'timeout' ? new TimeoutError('timed out') : new AbortError('aborted'));
+      request.abort.abort(
+        outcome.type === 'timeout' ? new TimeoutError('timed out') : new AbortError('aborted'),
+      );
       return;
     }
     const cancel = this.connection.caller!.writeCancel(entry.id);

@@ -50,7 +50,12 @@ function fromBase64url(text: string): Uint8Array | undefined {
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
 
-async function requestMessage(time: string, nonce: string, path: string, body: Uint8Array): Promise<Uint8Array> {
+async function requestMessage(
+  time: string,
+  nonce: string,
+  path: string,
+  body: Uint8Array,
+): Promise<Uint8Array> {
   return concat(`farcall-http-v1 request\n${time}\n${nonce}\n${path}\n`, await digest(body));
 }
 
@@ -84,7 +89,11 @@ export async function verifyResponse(
 }
 
 /** The server's header for a response to the request that carried `nonce`. */
-export async function signResponse(secret: Uint8Array, nonce: string, body: Uint8Array): Promise<string> {
+export async function signResponse(
+  secret: Uint8Array,
+  nonce: string,
+  body: Uint8Array,
+): Promise<string> {
   return `v1 ${base64url(await hmac(await key(secret), await responseMessage(nonce, body)))}`;
 }
 
@@ -106,12 +115,17 @@ export class RequestVerifier {
     path: string,
     body: Uint8Array,
   ): Promise<{ nonce: string } | { refused: string }> {
-    const match = /^v1 (\d{1,16}) ([A-Za-z0-9_-]{16,64}) ([A-Za-z0-9_-]{16,100})$/.exec(header ?? '');
-    if (!match) return { refused: `no valid ${AUTH_HEADER} header (the server requires an authkey)` };
+    const match = /^v1 (\d{1,16}) ([A-Za-z0-9_-]{16,64}) ([A-Za-z0-9_-]{16,100})$/.exec(
+      header ?? '',
+    );
+    if (!match)
+      return { refused: `no valid ${AUTH_HEADER} header (the server requires an authkey)` };
     const [, time, nonce, macText] = match as unknown as [string, string, string, string];
     const now = Date.now();
     if (Math.abs(now - Number(time)) > WINDOW_MS) {
-      return { refused: `the request's time is more than ${WINDOW_MS / 1000} s from the server's clock` };
+      return {
+        refused: `the request's time is more than ${WINDOW_MS / 1000} s from the server's clock`,
+      };
     }
     const mac = fromBase64url(macText);
     const message = await requestMessage(time, nonce, path, body);
@@ -120,7 +134,8 @@ export class RequestVerifier {
     }
     this.expire(now);
     if (this.seen.has(nonce)) return { refused: 'a replayed request (its nonce was already used)' };
-    if (this.seen.size >= MAX_NONCES) return { refused: 'too many requests in the replay window; try again' };
+    if (this.seen.size >= MAX_NONCES)
+      return { refused: 'too many requests in the replay window; try again' };
     this.seen.set(nonce, now + 2 * WINDOW_MS);
     return { nonce };
   }

@@ -10,7 +10,7 @@
  */
 
 export type { CallContext } from './call-context.js';
-export type { CallOptions, Caller } from './caller.js';
+export type { Caller, CallOptions } from './caller.js';
 export {
   type ConnectOptions,
   callWithKwargs,

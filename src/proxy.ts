@@ -1,4 +1,4 @@
-import type { CallOptions, Caller } from './caller.js';
+import type { Caller, CallOptions } from './caller.js';
 import { UsageError } from './errors.js';
 
 export type { Remote } from './remote-type.js';
@@ -52,14 +52,19 @@ const handler: ProxyHandler<object> = {
     state.children ??= new Map();
     let child = state.children.get(name);
     if (child === undefined) {
-      child = makeProxy(state.caller, state.path === '' ? name : `${state.path}.${name}`, state.options);
+      child = makeProxy(
+        state.caller,
+        state.path === '' ? name : `${state.path}.${name}`,
+        state.options,
+      );
       state.children.set(name, child);
     }
     return child;
   },
   apply(target, _self, args: unknown[]) {
     const state = states.get(target)!;
-    if (state.path === '') return Promise.reject(new UsageError('the remote itself is not callable'));
+    if (state.path === '')
+      return Promise.reject(new UsageError('the remote itself is not callable'));
     return state.caller.call(state.path, args, state.options);
   },
   has: () => false,
@@ -67,7 +72,8 @@ const handler: ProxyHandler<object> = {
   defineProperty: () => false,
   deleteProperty: () => false,
   ownKeys: (target) => Reflect.ownKeys(target),
-  getOwnPropertyDescriptor: (target, property) => Reflect.getOwnPropertyDescriptor(target, property),
+  getOwnPropertyDescriptor: (target, property) =>
+    Reflect.getOwnPropertyDescriptor(target, property),
 };
 
 /**

@@ -199,7 +199,11 @@ export class Responder {
       this.reply(batch, {
         type: 'error',
         id: call.id,
-        error: { name: 'ProtocolError', message: `call id ${String(call.id)} is already running`, code: ErrorCode.INVALID_REQUEST },
+        error: {
+          name: 'ProtocolError',
+          message: `call id ${String(call.id)} is already running`,
+          code: ErrorCode.INVALID_REQUEST,
+        },
       });
       return;
     }
@@ -244,10 +248,15 @@ export class Responder {
       return;
     }
     new Promise((resolve, reject) => {
-      (then as (ok: (v: unknown) => void, fail: (e: unknown) => void) => void).call(result, resolve, reject);
+      (then as (ok: (v: unknown) => void, fail: (e: unknown) => void) => void).call(
+        result,
+        resolve,
+        reject,
+      );
     }).then(
       (value) => this.finish(entry, { type: 'result', id: call.id, value }),
-      (error: unknown) => this.finish(entry, { type: 'error', id: call.id, error: this.wireError(error) }),
+      (error: unknown) =>
+        this.finish(entry, { type: 'error', id: call.id, error: this.wireError(error) }),
     );
   }
 
@@ -273,21 +282,29 @@ export class Responder {
     // cannot grow a table with made-up ids.
     const entry = this.byId.get(id);
     if (!entry || entry.settled) return;
-    const reason = new RemoteError({ name: 'CancelledError', message: 'the caller cancelled the call', code: ErrorCode.CANCELLED });
-    this.release(entry, reason, 'the caller cancelled the call');
+    const reason = new RemoteError({
+      name: 'CancelledError',
+      message: 'the caller cancelled the call',
+      code: ErrorCode.CANCELLED,
+    });
+    // The caller gave up on it and wants no answer; only a batch needs one to be complete.
+    this.release(entry, reason, 'the caller cancelled the call', entry.batch !== undefined);
   }
 
   private deadlinePassed(entry: Running): void {
     const ms = entry.call.timeoutMs;
-    const reason = new TimeoutError(`the caller's deadline of ${ms} ms for '${entry.call.method}' passed`);
-    this.release(entry, reason, `the caller's deadline of ${ms} ms passed`);
+    const reason = new TimeoutError(
+      `the caller's deadline of ${ms} ms for '${entry.call.method}' passed`,
+    );
+    this.release(entry, reason, `the caller's deadline of ${ms} ms passed`, true);
   }
 
   /** The caller gave up: the slot is freed now, the signal aborts, a late result is dropped. */
-  private release(entry: Running, reason: Error, message: string): void {
+  private release(entry: Running, reason: Error, message: string, answer: boolean): void {
     if (entry.settled) return;
     this.settle(entry);
     entry.controller?.abort(reason);
+    if (!answer) return;
     this.reply(entry.batch, {
       type: 'error',
       id: entry.call.id,
@@ -309,7 +326,9 @@ export class Responder {
     }
     this.active++;
     const report = (error: unknown) =>
-      this.config.logger.warn(`notification '${notify.method}' from ${this.sink.peer} failed: ${describe(error)}`);
+      this.config.logger.warn(
+        `notification '${notify.method}' from ${this.sink.peer} failed: ${describe(error)}`,
+      );
     const done = () => {
       if (this.closedError) return;
       this.active--;
@@ -320,7 +339,11 @@ export class Responder {
       const then = thenOf(result);
       if (typeof then === 'function') {
         new Promise((resolve, reject) => {
-          (then as (ok: (v: unknown) => void, fail: (e: unknown) => void) => void).call(result, resolve, reject);
+          (then as (ok: (v: unknown) => void, fail: (e: unknown) => void) => void).call(
+            result,
+            resolve,
+            reject,
+          );
         }).then(done, (error: unknown) => {
           report(error);
           done();
@@ -393,7 +416,8 @@ function refusal(id: unknown, name: string, message: string): Answer {
 
 /** The `then` of a value, read once: a getter that throws throws here, inside the caller's try. */
 function thenOf(value: unknown): unknown {
-  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined;
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function'))
+    return undefined;
   return (value as { then?: unknown }).then;
 }
 
@@ -414,8 +438,20 @@ export function writeAnswer(
   const fallbacks: (() => Answer)[] = [
     () =>
       answer.type === 'result'
-        ? { type: 'error', id: answer.id, error: { name: 'CodecError', message: `the result could not be sent: ${reason}`, code: ErrorCode.INTERNAL } }
-        : { type: 'error', id: answer.id, error: { ...answer.error, data: undefined, fields: undefined, cause: undefined } },
+        ? {
+            type: 'error',
+            id: answer.id,
+            error: {
+              name: 'CodecError',
+              message: `the result could not be encoded: ${reason}`,
+              code: ErrorCode.INTERNAL,
+            },
+          }
+        : {
+            type: 'error',
+            id: answer.id,
+            error: { ...answer.error, data: undefined, fields: undefined, cause: undefined },
+          },
     () => ({ type: 'error', id: answer.id, error: UNENCODABLE_ERROR }),
   ];
   let next = answer;

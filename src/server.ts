@@ -1,6 +1,6 @@
 import { keyBytes } from './authkey.js';
-import { answerExchange } from './exchange-answerer.js';
 import { UsageError } from './errors.js';
+import { answerExchange } from './exchange-answerer.js';
 import { type Limits, resolveLimits } from './limits.js';
 import { type Logger, resolveLogger } from './logger.js';
 import { loadProtocol, type ProtocolName } from './protocol/index.js';
@@ -11,7 +11,7 @@ import type { ResponderConfig } from './responder.js';
 import { Session } from './session.js';
 import type { ServerTlsOptions } from './transport/net.js';
 import { transportFor } from './transport/schemes.js';
-import type { Channel, ListenOptions, Listener } from './transport/transport.js';
+import type { Channel, Listener, ListenOptions } from './transport/transport.js';
 
 export interface ServeOptions {
   /**
@@ -75,7 +75,12 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
   const authkey = keyBytes(options.authkey);
   const urls = Array.isArray(options.listen) ? options.listen : [options.listen];
   if (urls.length === 0) throw new UsageError('serve needs at least one listen address');
-  const responder: ResponderConfig = { registry, limits, logger, exposeStack: options.exposeStack === true };
+  const responder: ResponderConfig = {
+    registry,
+    limits,
+    logger,
+    exposeStack: options.exposeStack === true,
+  };
   const protocolOptions = {
     role: 'server' as const,
     limits,
@@ -146,7 +151,14 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
         handlers: {
           channel: (channel) => accept(channel, url),
           exchange: (request) =>
-            answerExchange(request, { protocol, protocolOptions, responder, limits, logger, authkey }),
+            answerExchange(request, {
+              protocol,
+              protocolOptions,
+              responder,
+              limits,
+              logger,
+              authkey,
+            }),
         },
         transport: { tls: options.tls, ...options.transport },
         maxFrameBytes: limits.maxFrameBytes,
@@ -190,6 +202,6 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
 }
 
 function openingFailure(error: Error): string {
-  const what = error.name === 'AuthenticationError' ? 'authentication failed' : 'opening failed';
+  const what = error.name === 'AuthenticationError' ? 'authentication failed' : 'handshake failed';
   return `${what}: ${error.message}`;
 }

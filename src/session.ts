@@ -1,5 +1,5 @@
-import type { CallOptions, Caller } from './caller.js';
-import { Deadlines, type Deadline, timeoutMs } from './deadlines.js';
+import type { Caller, CallOptions } from './caller.js';
+import { type Deadline, Deadlines, timeoutMs } from './deadlines.js';
 import {
   AbortError,
   AuthenticationError,
@@ -48,7 +48,9 @@ class Pending {
   deadline: Deadline | undefined;
   cleanup: (() => void) | undefined;
   /** Set while the call waits for room in the peer's window; undefined once sent. */
-  queued: { args: readonly unknown[]; options: CallOptions | undefined; timeout: number | undefined } | undefined;
+  queued:
+    | { args: readonly unknown[]; options: CallOptions | undefined; timeout: number | undefined }
+    | undefined;
   id = 0;
   constructor(
     readonly method: string,
@@ -57,6 +59,8 @@ class Pending {
 }
 
 const MAX_ID = 0xffffffff;
+/** After a half-close, the delay between the two pings that tell a gone peer from a reading one. */
+const PROBE_MS = 200;
 const OPENING = 0;
 const OPEN = 1;
 const CLOSED = 2;
@@ -204,7 +208,7 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
 
   private openingClosed(): Error {
     const cause = this.closedError;
-    const message = `${this.peer} closed the connection during the opening${cause ? `: ${cause.message}` : ''}`;
+    const message = `the connection closed during the opening with ${this.peer}${cause ? `: ${cause.message}` : ''}`;
     return cause instanceof FarcallError
       ? new ProtocolError(message, { cause })
       : new ConnectionClosedError(message, { cause });
@@ -255,13 +259,48 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
     this.flushOutbox();
   }
 
+  /**
+   * The peer shut its sending side: no answer can come any more, so our calls fail now; its
+   * calls in flight are answered (a half-close), then the connection closes. The peer may also
+   * be gone: two pings find out, as a closed socket answers the first with a reset and the second
+   * write then fails.
+   */
   ended(): void {
+    if (this.state !== OPEN) {
+      void this.channel.close();
+      return;
+    }
     this.peerEnded = true;
-    const running = this.activeCalls;
-    this.config.logger.info(
-      `${this.peer} closed its sending side; answering ${running} call(s) in flight, then closing`,
+    this.failOutgoing(
+      new ConnectionClosedError(`${this.peer} closed its sending side: no answer can come`),
     );
+    const running = this.activeCalls;
+    if (running > 0) {
+      this.config.logger.info(
+        `${this.peer} closed its sending side; answering ${running} call(s) in flight, then closing`,
+      );
+      const control = this.connection!.control;
+      if (control && this.connection!.capabilities.ping) {
+        this.channel.send(control.writePing(0));
+        setTimeout(() => {
+          if (this.state === OPEN) this.channel.send(control.writePing(1));
+        }, PROBE_MS);
+      }
+    }
     this.closeIfDone();
+  }
+
+  /** Every pending and waiting outgoing call resolves as closed (after `error`). */
+  private failOutgoing(error: ConnectionClosedError): void {
+    const pending = [...this.pending.values(), ...this.waiting];
+    this.pending.clear();
+    this.waiting.length = 0;
+    this.inFlight = 0;
+    for (const entry of pending) {
+      entry.deadline?.cancel();
+      entry.cleanup?.();
+      entry.resolve({ type: 'failed', error });
+    }
   }
 
   private dispatch(frame: Uint8Array): void {
@@ -269,7 +308,8 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
     try {
       switch (connection.route(frame)) {
         case Route.ANSWERS:
-          if (!connection.caller) throw new ProtocolError('an answer arrived, and this end makes no calls');
+          if (!connection.caller)
+            throw new ProtocolError('an answer arrived, and this end makes no calls');
           connection.caller.readAnswers(frame, this.wanted, this.settleAnswer);
           return;
         case Route.CALLS:
@@ -301,7 +341,9 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
       case 'error':
         throw remoteError(outcome.error, method);
       case 'timeout':
-        throw new TimeoutError(`call to '${method}' on ${this.peer} timed out after ${outcome.ms} ms`);
+        throw new TimeoutError(
+          `call to '${method}' on ${this.peer} timed out after ${outcome.ms} ms`,
+        );
       case 'aborted':
         throw abortError(outcome.reason, method);
       case 'closed':
@@ -311,8 +353,12 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
     }
   }
 
-  private start(method: string, args: readonly unknown[], options: CallOptions | undefined): Promise<Outcome> {
-    if (this.state !== OPEN) return Promise.resolve({ type: 'closed' });
+  private start(
+    method: string,
+    args: readonly unknown[],
+    options: CallOptions | undefined,
+  ): Promise<Outcome> {
+    if (this.state !== OPEN || this.peerEnded) return Promise.resolve({ type: 'closed' });
     const signal = options?.signal;
     if (signal?.aborted) return Promise.resolve({ type: 'aborted', reason: signal.reason });
     let timeout: number | undefined;
@@ -324,7 +370,9 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
     return new Promise<Outcome>((resolve) => {
       const entry = new Pending(method, resolve);
       if (timeout !== undefined) {
-        entry.deadline = this.deadlines.add(timeout, () => this.abandon(entry, { type: 'timeout', ms: timeout }));
+        entry.deadline = this.deadlines.add(timeout, () =>
+          this.abandon(entry, { type: 'timeout', ms: timeout }),
+        );
       }
       if (signal) {
         const onAbort = () => this.abandon(entry, { type: 'aborted', reason: signal.reason });
@@ -341,7 +389,12 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
   }
 
   /** Writes a call and marks it pending; an unwritable call fails alone. */
-  private send(entry: Pending, args: readonly unknown[], options: CallOptions | undefined, timeout: number | undefined): void {
+  private send(
+    entry: Pending,
+    args: readonly unknown[],
+    options: CallOptions | undefined,
+    timeout: number | undefined,
+  ): void {
     const id = this.allocateId();
     let frame: Uint8Array;
     try {
@@ -378,9 +431,16 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
         `the ${this.config.protocol.name} protocol has no notifications (calls without an answer)`,
       );
     }
-    const frame = connection.caller.writeNotify({ method, args, meta: options?.meta, kwargs: options?.kwargs });
+    const frame = connection.caller.writeNotify({
+      method,
+      args,
+      meta: options?.meta,
+      kwargs: options?.kwargs,
+    });
     if (frame.length > this.peerMaxFrame) {
-      throw new LimitError(`the notification '${method}' is ${frame.length} bytes, over the frame limit of ${this.peer}`);
+      throw new LimitError(
+        `the notification '${method}' is ${frame.length} bytes, over the frame limit of ${this.peer}`,
+      );
     }
     this.channel.send(frame);
   }
@@ -458,7 +518,9 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
   /** The responder's sink: the answers to one batch, as one frame. */
   batch(answers: readonly Answer[]): void {
     const codec = this.connection!.answerer!;
-    const frames = answers.map((a) => writeAnswer(codec, a, this.peerMaxFrame, this.config.logger, this.peer));
+    const frames = answers.map((a) =>
+      writeAnswer(codec, a, this.peerMaxFrame, this.config.logger, this.peer),
+    );
     const frame = codec.writeBatch?.(frames);
     if (frame && frame.length > 0) this.channel.send(frame);
     this.closeIfDone();
@@ -472,7 +534,10 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
 
   private sendAnswer(answer: Answer): void {
     if (this.state !== OPEN) return;
-    if (this.outbox.length > 0 || this.channel.bufferedBytes > this.config.limits.maxPendingWriteBytes) {
+    if (
+      this.outbox.length > 0 ||
+      this.channel.bufferedBytes > this.config.limits.maxPendingWriteBytes
+    ) {
       // The peer does not read its answers: keep them as values (already in memory), stop
       // reading its calls, and send them as the channel drains.
       this.outbox.push(answer);
@@ -482,7 +547,13 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
       }
       return;
     }
-    const frame = writeAnswer(this.connection!.answerer!, answer, this.peerMaxFrame, this.config.logger, this.peer);
+    const frame = writeAnswer(
+      this.connection!.answerer!,
+      answer,
+      this.peerMaxFrame,
+      this.config.logger,
+      this.peer,
+    );
     if (frame.length > 0) this.channel.send(frame);
     this.closeIfDone();
   }
@@ -491,7 +562,13 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
     const limit = this.config.limits.maxPendingWriteBytes;
     while (this.outbox.length > 0 && this.channel.bufferedBytes <= limit && this.state === OPEN) {
       const answer = this.outbox.shift()!;
-      const frame = writeAnswer(this.connection!.answerer!, answer, this.peerMaxFrame, this.config.logger, this.peer);
+      const frame = writeAnswer(
+        this.connection!.answerer!,
+        answer,
+        this.peerMaxFrame,
+        this.config.logger,
+        this.peer,
+      );
       if (frame.length > 0) this.channel.send(frame);
     }
     if (this.outbox.length === 0 && this.readingPaused && this.state === OPEN) {
@@ -529,7 +606,9 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
     // Progress is a frame from the peer or a call of its running; while its answers wait for it
     // to read, only the channel draining counts.
     const backlogged = this.outbox.length > 0;
-    const progress = backlogged ? this.drainedSinceTick : this.heard || this.activeCalls > 0;
+    // After a half-close nothing more can come: running calls keep it only for one idle time.
+    const busy = this.activeCalls > 0 && !this.peerEnded;
+    const progress = backlogged ? this.drainedSinceTick : this.heard || busy;
     this.heard = false;
     this.drainedSinceTick = false;
     if (progress) {
@@ -551,11 +630,14 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
     this.heard = false;
     if (this.quietTicks >= 3) {
       void this.channel.close(
-        new ConnectionClosedError(`no answer from ${this.peer} to a ping for ${Math.round(idleMs)} ms`),
+        new ConnectionClosedError(
+          `no answer from ${this.peer} to a ping for ${Math.round(idleMs)} ms`,
+        ),
       );
       return;
     }
-    if (!this.spoke || this.quietTicks > 0) this.channel.send(this.connection!.control!.writePing(this.quietTicks));
+    if (!this.spoke || this.quietTicks > 0)
+      this.channel.send(this.connection!.control!.writePing(this.quietTicks));
     this.spoke = false;
   }
 
@@ -582,8 +664,14 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
 
   private closedFor(method: string): ConnectionClosedError {
     const closed = this.closedAs;
-    if (!closed) return new ConnectionClosedError(`the connection to ${this.peer} is not open (calling '${method}')`);
-    return new ConnectionClosedError(closed.message, { cause: closed.cause, requested: closed.requested });
+    if (!closed)
+      return new ConnectionClosedError(
+        `the connection to ${this.peer} is not open (calling '${method}')`,
+      );
+    return new ConnectionClosedError(closed.message, {
+      cause: closed.cause,
+      requested: closed.requested,
+    });
   }
 
   private teardown(error: Error | undefined): void {
@@ -626,4 +714,3 @@ function abortError(reason: unknown, method: string): Error {
   if (reason instanceof FarcallError) return reason;
   return new AbortError(`call to '${method}' aborted`, { cause: reason });
 }
-

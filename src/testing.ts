@@ -44,7 +44,10 @@ export async function memoryConnect<T>(
     logger: false,
     ...options.connect,
     authkey: options.connect?.authkey ?? options.serve?.authkey,
-    transport: { faults: options.faults, onPair: (a: MemoryChannel, b: MemoryChannel) => (ends = [a, b]) },
+    transport: {
+      faults: options.faults,
+      onPair: (a: MemoryChannel, b: MemoryChannel) => (ends = [a, b]),
+    },
   });
   const [client, serverEnd] = ends!;
   return {

@@ -6,7 +6,9 @@
 
 /** WebCrypto takes views of plain ArrayBuffers: copy a view of anything else. */
 function plain(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
+  return bytes.buffer instanceof ArrayBuffer
+    ? (bytes as Uint8Array<ArrayBuffer>)
+    : new Uint8Array(bytes);
 }
 
 /** An HMAC-SHA256 key, for `hmac` and `hmacVerify`. */

@@ -16,7 +16,12 @@ function startsWithText(frame: Uint8Array, text: string): boolean {
 /** Whether `frame` is a native HELLO (`[0, "farcall", …]`). */
 export function isFarcallHello(frame: Uint8Array): boolean {
   // 0x94: an array of 4; 0x00: HELLO; 0xa7 + "farcall".
-  return frame[0] === 0x94 && frame[1] === 0x00 && frame[2] === 0xa7 && startsWithText(frame.subarray(3), 'farcall');
+  return (
+    frame[0] === 0x94 &&
+    frame[1] === 0x00 &&
+    frame[2] === 0xa7 &&
+    startsWithText(frame.subarray(3), 'farcall')
+  );
 }
 
 /** Whether `frame` opens Python's multiprocessing authkey handshake. */
@@ -31,7 +36,8 @@ export function isPickle(frame: Uint8Array): boolean {
 
 /** A hint naming the protocol `frame` belongs to, or undefined when nothing is recognised. */
 export function foreignHint(frame: Uint8Array): string | undefined {
-  if (isFarcallHello(frame)) return "it speaks the farcall protocol: use protocol 'farcall' (--protocol farcall)";
+  if (isFarcallHello(frame))
+    return "it speaks the farcall protocol: use protocol 'farcall' (--protocol farcall)";
   if (isPythonChallenge(frame)) {
     return "it speaks Python's multiprocessing protocol (it sent an authkey challenge): use protocol 'python' (--protocol python)";
   }

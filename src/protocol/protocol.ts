@@ -107,7 +107,11 @@ export interface CallerCodec {
    * values of the others are not decoded. Throws `ProtocolError`/`CodecError`/`LimitError` for a
    * frame that cannot be read (the channel closes).
    */
-  readAnswers(frame: Uint8Array, wanted: (id: number) => boolean, each: (answer: Answer) => void): void;
+  readAnswers(
+    frame: Uint8Array,
+    wanted: (id: number) => boolean,
+    each: (answer: Answer) => void,
+  ): void;
 }
 
 export interface AnswererCodec {

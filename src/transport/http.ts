@@ -34,7 +34,12 @@ function parse(url: string): Target {
   const secure = parsed.protocol === 'https:';
   if (!secure && parsed.protocol !== 'http:') throw new UsageError(`not an http URL: '${url}'`);
   const port = parsed.port === '' ? (secure ? 443 : 80) : Number(parsed.port);
-  return { secure, host: parsed.hostname.replace(/^\[|\]$/g, ''), port, path: parsed.pathname || '/' };
+  return {
+    secure,
+    host: parsed.hostname.replace(/^\[|\]$/g, ''),
+    port,
+    path: parsed.pathname || '/',
+  };
 }
 
 function isLoopback(host: string): boolean {
@@ -71,9 +76,17 @@ function send(response: http.ServerResponse, answer: ExchangeResponse): void {
   response.end(answer.body);
 }
 
-function plain(response: http.ServerResponse, status: number, message: string, close = false): void {
+function plain(
+  response: http.ServerResponse,
+  status: number,
+  message: string,
+  close = false,
+): void {
   const body = Buffer.from(`farcall: ${message}\n`);
-  const headers: Record<string, string | number> = { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length };
+  const headers: Record<string, string | number> = {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': body.length,
+  };
   if (close) headers.connection = 'close';
   response.writeHead(status, headers);
   response.end(body);
@@ -96,11 +109,17 @@ function listen(url: string, options: ListenOptions): Promise<Listener> {
     }
     const body = await readBody(request, options.maxFrameBytes);
     if (body === undefined) {
-      return plain(response, 413, `the body is over the limit of ${options.maxFrameBytes} bytes (limits.maxFrameBytes)`, true);
+      return plain(
+        response,
+        413,
+        `the body is over the limit of ${options.maxFrameBytes} bytes (limits.maxFrameBytes)`,
+        true,
+      );
     }
     const abort = new AbortController();
     response.on('close', () => {
-      if (!response.writableFinished) abort.abort(new ConnectionClosedError('the client went away'));
+      if (!response.writableFinished)
+        abort.abort(new ConnectionClosedError('the client went away'));
     });
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.headers)) {
@@ -153,7 +172,9 @@ function listen(url: string, options: ListenOptions): Promise<Listener> {
 function dial(url: string, transport: Readonly<Record<string, unknown>>): Exchange {
   const target = parse(url);
   const tls = (transport.tls ?? {}) as https.AgentOptions;
-  const agent = target.secure ? new https.Agent({ keepAlive: true, ...tls }) : new http.Agent({ keepAlive: true });
+  const agent = target.secure
+    ? new https.Agent({ keepAlive: true, ...tls })
+    : new http.Agent({ keepAlive: true });
   const module = target.secure ? https : http;
   const host = target.host.includes(':') ? `[${target.host}]` : target.host;
   return {
@@ -183,14 +204,28 @@ function dial(url: string, transport: Readonly<Record<string, unknown>>): Exchan
               for (const [name, value] of Object.entries(response.headers)) {
                 if (typeof value === 'string') headers[name] = value;
               }
-              resolve({ status: response.statusCode ?? 0, body: new Uint8Array(Buffer.concat(chunks)), headers });
+              resolve({
+                status: response.statusCode ?? 0,
+                body: new Uint8Array(Buffer.concat(chunks)),
+                headers,
+              });
             });
-            response.on('error', (error) => reject(new ConnectionClosedError(`the response from ${url} failed: ${error.message}`, { cause: error })));
+            response.on('error', (error) =>
+              reject(
+                new ConnectionClosedError(`the response from ${url} failed: ${error.message}`, {
+                  cause: error,
+                }),
+              ),
+            );
           },
         );
         outgoing.on('error', (error) => {
-          if (request.signal?.aborted) reject(new AbortError('the request was aborted', { cause: request.signal.reason }));
-          else reject(new ConnectionClosedError(`cannot reach ${url}: ${error.message}`, { cause: error }));
+          if (request.signal?.aborted)
+            reject(new AbortError('the request was aborted', { cause: request.signal.reason }));
+          else
+            reject(
+              new ConnectionClosedError(`cannot reach ${url}: ${error.message}`, { cause: error }),
+            );
         });
         outgoing.end(request.body);
       }),

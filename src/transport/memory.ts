@@ -110,7 +110,9 @@ export class MemoryChannel implements Channel {
     }
     if (decide(faults.drop, index, frame, this.draw)) return;
     const copy = frame.slice();
-    const copies: Uint8Array[] = decide(faults.duplicate, index, frame, this.draw) ? [copy, copy.slice()] : [copy];
+    const copies: Uint8Array[] = decide(faults.duplicate, index, frame, this.draw)
+      ? [copy, copy.slice()]
+      : [copy];
     if (this.held === undefined && decide(faults.reorder, index, frame, this.draw)) {
       this.held = copy;
       return;
@@ -135,7 +137,9 @@ export class MemoryChannel implements Channel {
     if (item !== 'end' && item.length > this.maxFrame) {
       this.inboxBytes -= item.length;
       void this.close(
-        new LimitError(`frame of ${item.length} bytes is over the limit of ${this.maxFrame} bytes (${this.limitName})`),
+        new LimitError(
+          `frame of ${item.length} bytes is over the limit of ${this.maxFrame} bytes (${this.limitName})`,
+        ),
       );
       return;
     }
@@ -239,10 +243,15 @@ export const memoryTransport: TransportModule = {
   async dial(url, options) {
     const name = nameOf(url);
     const accept = listeners.get(name);
-    if (!accept) throw new ConnectionClosedError(`cannot connect: nothing listens on memory://${name}`);
+    if (!accept)
+      throw new ConnectionClosedError(`cannot connect: nothing listens on memory://${name}`);
     const faults = options.transport.faults as Faults | undefined;
     const [client, server] = memoryPair({ a: faults, b: faults, name });
-    (options.transport.onPair as ((client: MemoryChannel, server: MemoryChannel) => void) | undefined)?.(client, server);
+    (
+      options.transport.onPair as
+        | ((client: MemoryChannel, server: MemoryChannel) => void)
+        | undefined
+    )?.(client, server);
     accept(server);
     return client;
   },

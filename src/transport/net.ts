@@ -23,13 +23,20 @@ export function dial(
   return new Promise((resolve, reject) => {
     let socket: net.Socket;
     const event = address.scheme === 'tls' ? 'secureConnect' : 'connect';
-    if (address.scheme === 'unix') socket = net.connect({ path: address.path, allowHalfOpen: true });
+    if (address.scheme === 'unix')
+      socket = net.connect({ path: address.path, allowHalfOpen: true });
     else if (address.scheme === 'tcp')
       socket = net.connect({ host: address.host, port: address.port, allowHalfOpen: true });
     else {
       const servername = net.isIP(address.host) ? undefined : address.host;
       // allowHalfOpen reaches the TLSSocket (Node passes it on), though the types omit it.
-      const options = { servername, ...tlsOptions, host: address.host, port: address.port, allowHalfOpen: true };
+      const options = {
+        servername,
+        ...tlsOptions,
+        host: address.host,
+        port: address.port,
+        allowHalfOpen: true,
+      };
       socket = tls.connect(options as tls.ConnectionOptions);
     }
     const onAbort = () => {
@@ -103,7 +110,10 @@ export async function listen(
       : { scheme: address.scheme, host: address.host, port: bound.port };
   return {
     address: resolved,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    // Stops accepting at once; the server's own callback would wait for every connection.
+    close: async () => {
+      server.close();
+    },
   };
 }
 

@@ -66,6 +66,16 @@ export class SocketChannel implements Channel {
     socket.on('drain', () => this.receiver?.drain?.());
     socket.on('end', () => {
       if (this.isClosed) return;
+      const partial = this.decoder.bufferedBytes;
+      if (partial > 0) {
+        // The peer stopped sending mid-frame: a truncated message, worth a line in the log.
+        void this.close(
+          new ProtocolError(
+            `connection closed in the middle of a frame (${partial} bytes buffered)`,
+          ),
+        );
+        return;
+      }
       if (this.receiver) this.receiver.ended?.();
       else this.early.push('end');
     });
@@ -181,8 +191,9 @@ export class SocketChannel implements Channel {
       if (error) {
         this.socket.destroy();
       } else {
-        // Let queued frames go out, then close; force it if the peer does not take them.
-        this.socket.end();
+        // Let queued frames go out, then close for good: a peer that still sends gets a reset,
+        // and one that does not take what was queued is cut off after a grace period.
+        this.socket.end(() => this.socket.destroy());
         const timer = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
         timer.unref();
         this.socket.once('close', () => clearTimeout(timer));

@@ -12,7 +12,11 @@ export const tcpTransport: TransportModule = {
   shape: 'channel',
   async dial(url, options) {
     const address = parseAddress(url);
-    const socket = await dial(address, options.transport.tls as ClientTlsOptions | undefined, options.signal);
+    const socket = await dial(
+      address,
+      options.transport.tls as ClientTlsOptions | undefined,
+      options.signal,
+    );
     return new SocketChannel(socket, options.maxFrameBytes);
   },
   async listen(url, options) {
@@ -24,7 +28,9 @@ export const tcpTransport: TransportModule = {
       options.transport.tls as ServerTlsOptions | undefined,
       (socket) => onChannel(new SocketChannel(socket, options.maxFrameBytes)),
       (error, socket) =>
-        options.warn(`TLS handshake with ${socket.remoteAddress}:${socket.remotePort} failed: ${error.message}`),
+        options.warn(
+          `TLS handshake with ${socket.remoteAddress}:${socket.remotePort} failed: ${error.message}`,
+        ),
     );
     return {
       url: formatAddress(listener.address),

@@ -21,7 +21,12 @@ export interface WebSocketLike {
 /** The `ws` package's internals, where they let a limit apply from a message's header. */
 interface WsInternals {
   _receiver?: { _maxPayload?: number };
-  _socket?: { on(event: 'drain', listener: () => void): void; pause(): void; resume(): void; destroy(): void };
+  _socket?: {
+    on(event: 'drain', listener: () => void): void;
+    pause(): void;
+    resume(): void;
+    destroy(): void;
+  };
   terminate?: () => void;
 }
 
@@ -97,12 +102,17 @@ export class WebSocketChannel implements Channel {
   private message(data: unknown): void {
     if (this.isClosed) return;
     if (!(data instanceof ArrayBuffer)) {
-      void this.close(new ProtocolError('a text WebSocket message where a binary frame was expected'), POLICY);
+      void this.close(
+        new ProtocolError('a text WebSocket message where a binary frame was expected'),
+        POLICY,
+      );
       return;
     }
     if (data.byteLength > this.maxFrame) {
       void this.close(
-        new LimitError(`frame of ${data.byteLength} bytes is over the limit of ${this.maxFrame} bytes (${this.limitName})`),
+        new LimitError(
+          `frame of ${data.byteLength} bytes is over the limit of ${this.maxFrame} bytes (${this.limitName})`,
+        ),
         TOO_BIG,
       );
       return;

@@ -9,7 +9,7 @@ import https from 'node:https';
 import { WebSocket, WebSocketServer } from 'ws';
 import { AbortError, ConnectionClosedError, UsageError } from '../errors.js';
 import type { Listener, ListenOptions, TransportModule } from './transport.js';
-import { type WebSocketLike, WebSocketChannel } from './ws-channel.js';
+import { WebSocketChannel, type WebSocketLike } from './ws-channel.js';
 
 interface Target {
   secure: boolean;
@@ -28,7 +28,12 @@ function parse(url: string): Target {
   const secure = parsed.protocol === 'wss:';
   if (!secure && parsed.protocol !== 'ws:') throw new UsageError(`not a WebSocket URL: '${url}'`);
   const port = parsed.port === '' ? (secure ? 443 : 80) : Number(parsed.port);
-  return { secure, host: parsed.hostname.replace(/^\[|\]$/g, ''), port, path: parsed.pathname || '/' };
+  return {
+    secure,
+    host: parsed.hostname.replace(/^\[|\]$/g, ''),
+    port,
+    path: parsed.pathname || '/',
+  };
 }
 
 function listen(url: string, options: ListenOptions): Promise<Listener> {
@@ -67,7 +72,8 @@ function listen(url: string, options: ListenOptions): Promise<Listener> {
       const host = target.host.includes(':') ? `[${target.host}]` : target.host;
       resolve({
         url: `${target.secure ? 'wss' : 'ws'}://${host}:${port}${target.path}`,
-        loopback: target.host === 'localhost' || target.host === '::1' || target.host.startsWith('127.'),
+        loopback:
+          target.host === 'localhost' || target.host === '::1' || target.host.startsWith('127.'),
         close: () =>
           new Promise<void>((done) => {
             wss.close();
@@ -84,27 +90,46 @@ export const wsTransport: TransportModule = {
   dial(url, options) {
     const target = parse(url);
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { maxPayload: options.maxFrameBytes, ...(options.transport.tls as object | undefined) });
+      const ws = new WebSocket(url, {
+        maxPayload: options.maxFrameBytes,
+        ...(options.transport.tls as object | undefined),
+      });
       const onAbort = () => {
         ws.terminate();
         const reason: unknown = options.signal.reason;
-        reject(reason instanceof Error && reason.name === 'TimeoutError' ? reason : new AbortError('connecting was aborted', { cause: reason }));
+        reject(
+          reason instanceof Error && reason.name === 'TimeoutError'
+            ? reason
+            : new AbortError('connecting was aborted', { cause: reason }),
+        );
       };
       options.signal.addEventListener('abort', onAbort, { once: true });
       ws.once('open', () => {
         options.signal.removeEventListener('abort', onAbort);
         ws.removeAllListeners('error');
         const host = target.host.includes(':') ? `[${target.host}]` : target.host;
-        resolve(new WebSocketChannel(ws as unknown as WebSocketLike, `${host}:${target.port}`, options.maxFrameBytes));
+        resolve(
+          new WebSocketChannel(
+            ws as unknown as WebSocketLike,
+            `${host}:${target.port}`,
+            options.maxFrameBytes,
+          ),
+        );
       });
       ws.once('error', (error) => {
         options.signal.removeEventListener('abort', onAbort);
-        reject(new ConnectionClosedError(`cannot connect to ${url}: ${error.message}`, { cause: error }));
+        reject(
+          new ConnectionClosedError(`cannot connect to ${url}: ${error.message}`, { cause: error }),
+        );
       });
       ws.once('unexpected-response', (_request, response) => {
         options.signal.removeEventListener('abort', onAbort);
         ws.terminate();
-        reject(new ConnectionClosedError(`cannot connect to ${url}: HTTP ${response.statusCode} instead of a WebSocket upgrade`));
+        reject(
+          new ConnectionClosedError(
+            `cannot connect to ${url}: HTTP ${response.statusCode} instead of a WebSocket upgrade`,
+          ),
+        );
       });
     });
   },

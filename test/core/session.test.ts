@@ -97,7 +97,7 @@ describe('Session', () => {
     const { remote, serverTransport } = await memorySessions(api);
     const sent: Uint8Array[] = [];
     const send = serverTransport.send.bind(serverTransport);
-    serverTransport.send = (frame) => {
+    serverTransport.send = (frame: Uint8Array) => {
       sent.push(frame);
       send(frame);
     };
@@ -133,21 +133,23 @@ describe('Session', () => {
     const { remote, clientTransport, server, client, serverTransport } = await memorySessions(api);
     let framesFromServer = 0;
     const send = serverTransport.send.bind(serverTransport);
-    serverTransport.send = (frame) => {
+    serverTransport.send = (frame: Uint8Array) => {
       framesFromServer++;
       send(frame);
     };
-    const protocol = (client as unknown as { protocol: { encode(m: unknown): Uint8Array } })
-      .protocol;
-    for (let id = 1000; id < 11_000; id++)
-      clientTransport.send(protocol.encode({ type: 'cancel', id }));
+    const caller = (
+      client as unknown as { connection: { caller: { writeCancel(id: number): Uint8Array } } }
+    ).connection.caller;
+    for (let id = 1000; id < 11_000; id++) clientTransport.send(caller.writeCancel(id));
     const outcome = invoke(remote, 'slow', [], { timeout: 10 }).catch((e: unknown) => e);
     expect(await outcome).toBeInstanceOf(TimeoutError);
     // Ten thousand cancels take the server a while: wait until it has run the call to its end.
     await expect.poll(() => finished && server.activeCalls === 0, { timeout: 5000 }).toBe(true);
     expect(framesFromServer).toBe(0); // the cancelled call's answer was never sent
     expect(await invoke(remote, 'echo', ['still here'])).toBe('still here');
-    expect([...(server as unknown as { running: Map<number, boolean> }).running]).toEqual([]);
+    const responder = (server as unknown as { responder: { byId: Map<unknown, unknown> } })
+      .responder;
+    expect(responder.byId.size).toBe(0);
   });
 
   it('refuses keyword arguments to functions that do not take them', async () => {

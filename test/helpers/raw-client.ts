@@ -16,11 +16,12 @@ import {
   type ServeOptions,
   type Server,
   serve,
+  type Untyped,
 } from '../../src/index.js';
 import { authProof } from '../../src/protocol/farcall/handshake.js';
 
-/** Deep enough for anything a test decodes; the server's limits are what is under test. */
-const TEST_DEPTH = 1000;
+/** Deep and large enough for anything a test decodes; the server's limits are what is under test. */
+const TEST_CODEC = { maxDepth: 1000, maxItems: 100_000_000, references: true };
 
 export interface CapturedLog {
   readonly lines: string[];
@@ -92,7 +93,7 @@ export function frame(body: Uint8Array): Buffer {
 
 /** Encodes a message the way the protocol would, without its shape checks. */
 export function encode(message: unknown): Uint8Array {
-  return encodeMsgpack(message, TEST_DEPTH);
+  return encodeMsgpack(message, TEST_CODEC);
 }
 
 export interface RawClient {
@@ -169,7 +170,7 @@ export async function rawConnect(url: string): Promise<RawClient> {
         const body = inbox.shift();
         if (body !== undefined) {
           clearTimeout(timer);
-          resolve(decodeMsgpack(body, TEST_DEPTH));
+          resolve(decodeMsgpack(body, TEST_CODEC));
         } else if (isClosed) {
           clearTimeout(timer);
           reject(new Error('socket closed before a frame arrived'));
@@ -212,12 +213,12 @@ export async function rawConnect(url: string): Promise<RawClient> {
       if (!(serverChallenge instanceof Uint8Array)) throw new Error('server sent no challenge');
       const key = Buffer.from(authkey, 'utf8');
       const challenge = randomBytes(32);
-      await client.send([8, authProof(key, 'client', serverChallenge, challenge), challenge]);
+      await client.send([8, await authProof(key, 'client', serverChallenge, challenge), challenge]);
       const answer = await next();
       if (!Array.isArray(answer) || answer[0] !== 9) {
         throw new Error(`authentication refused: ${JSON.stringify(answer)}`);
       }
-      const expected = authProof(key, 'server', challenge, serverChallenge);
+      const expected = await authProof(key, 'server', challenge, serverChallenge);
       if (!Buffer.from(answer[1] as Uint8Array).equals(expected)) {
         throw new Error('server proof does not match');
       }
@@ -299,7 +300,7 @@ export interface Target {
   readonly server: Server;
   readonly url: string;
   readonly log: CapturedLog;
-  readonly victim: Remote<Record<string, never>>;
+  readonly victim: Remote<Untyped>;
   readonly authkey: string | undefined;
   /** A raw client, connected; with `handshake`, past the HELLO (and authkey) exchange. */
   raw(options?: { handshake?: boolean }): Promise<RawClient>;

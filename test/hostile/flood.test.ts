@@ -1,7 +1,8 @@
 /**
- * A client that sends and never reads. The server must stop reading it (`maxPendingWriteBytes`,
- * `maxInFlight`) instead of queueing answers without bound, keep serving everyone else, and
- * deliver every answer once the client reads again.
+ * A client that sends and never reads. The server must stop reading it (`maxPendingWriteBytes`)
+ * instead of queueing answers without bound, keep serving everyone else, and deliver every
+ * answer once the client reads again; and a client that floods calls gets at most
+ * `maxInFlight` of them run, the rest refused at once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -132,7 +133,21 @@ describe('limits.maxInFlight against a client that floods', () => {
     });
   }
 
-  it('calls that arrive one read at a time: reading stops at 8 running', async () => {
+  /** Reads `count` frames; returns the results by id and the ids refused UNAVAILABLE. */
+  async function outcomes(raw: RawClient, count: number) {
+    const results = new Map<number, unknown>();
+    const refused: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const message = (await raw.next(5000)) as [number, number, { code?: string }];
+      if (message[0] === 4 && message[2].code === 'UNAVAILABLE') refused.push(message[1]);
+      else results.set(message[1], message[2]);
+    }
+    return { results, refused };
+  }
+
+  // Reading never stops for admission: past the limit a call is refused at once, so the answer a
+  // running handler waits for from its caller still gets in.
+  it('calls that arrive one read at a time: past 8 running, calls are refused UNAVAILABLE at once', async () => {
     closeGate();
     const raw = await target.raw();
     for (let id = 1; id <= 8; id++) {
@@ -140,29 +155,33 @@ describe('limits.maxInFlight against a client that floods', () => {
       await until(() => running === id, 1000, `call ${id} running`);
     }
     await raw.write(calls('held', 9, 20));
-    await sleep(150);
+    const early = await outcomes(raw, 12);
+    expect(early.refused.sort((a, b) => a - b)).toEqual([
+      9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+    ]);
     expect(running).toBe(8);
     await target.victimWorks();
     release();
-    const byId = await answers(raw, 20);
-    expect([...byId.values()].every((v) => v === 'done')).toBe(true);
-    expect(running).toBe(20);
+    const late = await outcomes(raw, 8);
+    expect([...late.results.keys()].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect([...late.results.values()].every((v) => v === 'done')).toBe(true);
     raw.destroy();
   });
 
-  // Pausing must stop the frame decoder too, not only the socket: otherwise every call in the
-  // chunk being parsed would run, whatever `maxInFlight` says.
-  it('calls that arrive in one read: still no more than 8 running', async () => {
+  it('calls that arrive in one read: still no more than 8 running, the rest refused', async () => {
     closeGate();
     const raw = await target.raw();
     await raw.write(calls('held', 1, 20));
-    await sleep(150);
+    const early = await outcomes(raw, 12);
+    expect(early.refused.length).toBe(12);
     try {
       expect(running).toBe(8);
     } finally {
       release();
-      raw.destroy();
     }
+    const late = await outcomes(raw, 8);
+    expect(late.results.size).toBe(8);
+    raw.destroy();
   });
 });
 

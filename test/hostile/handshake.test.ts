@@ -150,7 +150,7 @@ describe('an opening sent in one write', () => {
     const raw = await keyed.raw({ handshake: false });
     const hello = (await raw.next()) as [number, string, number, { challenge: Uint8Array }];
     const challenge = randomBytes(32);
-    const proof = authProof(Buffer.from('sesame'), 'client', hello[3].challenge, challenge);
+    const proof = await authProof(Buffer.from('sesame'), 'client', hello[3].challenge, challenge);
     await raw.write(
       Buffer.concat([
         frame(encode([0, 'farcall', 1, {}])),
@@ -162,7 +162,7 @@ describe('an opening sent in one write', () => {
     expect(ok[0]).toBe(9);
     expect(
       Buffer.from(ok[1]).equals(
-        authProof(Buffer.from('sesame'), 'server', challenge, hello[3].challenge),
+        await authProof(Buffer.from('sesame'), 'server', challenge, hello[3].challenge),
       ),
     ).toBe(true);
     expect(await raw.next()).toEqual([3, 1, 42]);

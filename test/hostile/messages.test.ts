@@ -50,30 +50,11 @@ describe('messages of the wrong shape after the handshake', () => {
       [1, -1, 'add', [1, 2]],
       /message id is not an unsigned 32-bit integer/,
     ],
-    ['a call with a method that is not a string', [1, 1, 7, [1, 2]], /method is not a string/],
-    ['a call with args not an array', [1, 1, 'add', { 0: 1, 1: 2 }], /arguments are not an array/],
-    ['a call with args a string', [1, 1, 'add', '1,2'], /arguments are not an array/],
-    [
-      'a call whose meta holds a number',
-      [1, 1, 'add', [1, 2], { meta: { trace: 7 } }],
-      /call metadata is not a map of strings/,
-    ],
-    [
-      'a call whose options are an array',
-      [1, 1, 'add', [1, 2], ['meta']],
-      /call options are not a map/,
-    ],
-    [
-      'a call with a negative timeout',
-      [1, 1, 'add', [1, 2], { timeout: -5 }],
-      /call timeout is not a positive number/,
-    ],
     [
       'a result with a fractional id',
       [3, 1.5, 'x'],
       /message id is not an unsigned 32-bit integer/,
     ],
-    ['an error that is not a map', [4, 1, 'oops'], /error is not a map/],
     [
       'AUTH after the handshake',
       [8, Buffer.alloc(32), Buffer.alloc(32)],
@@ -89,10 +70,46 @@ describe('messages of the wrong shape after the handshake', () => {
     await target.victimWorks();
   });
 
-  it('a result or error for an id nobody is waiting for is ignored', async () => {
+  // A call whose id can be read is answered, so the caller learns what was wrong with it; the
+  // connection goes on.
+  it.each([
+    ['a method that is not a string', [1, 1, 7, [1, 2]], /method is not a string/],
+    ['args not an array', [1, 1, 'add', { 0: 1, 1: 2 }], /arguments are not an array/],
+    ['args a string', [1, 1, 'add', '1,2'], /arguments are not an array/],
+    [
+      'meta holding a number',
+      [1, 1, 'add', [1, 2], { meta: { trace: 7 } }],
+      /call metadata is not a map of strings/,
+    ],
+    ['options that are an array', [1, 1, 'add', [1, 2], ['meta']], /call options are not a map/],
+    [
+      'a negative timeout',
+      [1, 1, 'add', [1, 2], { timeout: -5 }],
+      /call timeout is not a positive number/,
+    ],
+  ])(
+    'a call with %s: answered INVALID_REQUEST, the connection goes on',
+    async (_, message, reason) => {
+      const raw = await target.raw();
+      await raw.send(message);
+      const answer = (await raw.next()) as [number, number, { code: string; message: string }];
+      expect(answer[0]).toBe(4);
+      expect(answer[1]).toBe(1);
+      expect(answer[2].code).toBe('INVALID_REQUEST');
+      expect(answer[2].message).toMatch(reason);
+      await raw.send([1, 2, 'add', [1, 2]]);
+      expect(await raw.next()).toEqual([3, 2, 3]);
+      raw.destroy();
+      await target.victimWorks();
+    },
+  );
+
+  // Answers are read header first: one nobody waits for is dropped without decoding the rest.
+  it('a result or error for an id nobody is waiting for is ignored, whatever its body', async () => {
     const raw = await target.raw();
     await raw.send([3, 12345, 'unsolicited']);
     await raw.send([4, 12346, { name: 'Error', message: 'unsolicited', code: 'INTERNAL' }]);
+    await raw.send([4, 1, 'oops: not an error map']);
     await raw.send([6, 77]);
     expect(await raw.next()).toEqual([7, 77]);
     expect(raw.isClosed).toBe(false);

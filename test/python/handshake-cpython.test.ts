@@ -3,16 +3,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AuthenticationError } from '../../src/errors.js';
 import { DEFAULT_LIMITS } from '../../src/limits.js';
 import { pythonProtocol } from '../../src/protocol/python/index.js';
-import type { Transport } from '../../src/transport/transport.js';
 import { describeWithPython, pythonCommand } from '../helpers/python.js';
-import {
-  dialTransport,
-  frameOf,
-  listenTransports,
-  type PythonPeer,
-  runPython,
-  startPython,
-} from './support.js';
+import { dialLink, listenLinks, type PythonPeer, runPython, startPython } from './support.js';
 
 /**
  * The authkey handshake against real CPython peers on 127.0.0.1: the interpreter's own
@@ -35,14 +27,14 @@ interface Outcome {
 
 /** Opens the python protocol as a client, then sends one raw frame and reads the echo. */
 async function clientExchange(port: number, authkey: Uint8Array | undefined): Promise<string> {
-  const transport = await dialTransport(port);
+  const { channel, link } = await dialLink(port);
   try {
-    await pythonProtocol.open(transport, { role: 'client', limits, authkey });
-    const echo = frameOf(transport);
-    transport.send(Buffer.from('hello'));
+    await pythonProtocol.open(link, { role: 'client', limits, authkey, answers: false });
+    const echo = link.frame();
+    channel.send(Buffer.from('hello'));
     return (await echo).toString();
   } finally {
-    transport.close();
+    await channel.close();
   }
 }
 
@@ -92,15 +84,18 @@ describeWithPython('python handshake with CPython, farcall as the server', () =>
 
   /** A farcall end that runs the handshake, then echoes each frame with an "echo:" prefix. */
   const serveEcho = (authkey: Uint8Array | undefined) =>
-    listenTransports((transport: Transport) => {
-      pythonProtocol.open(transport, { role: 'server', limits, authkey }).then(
-        () => {
-          transport.onFrame = (frame) =>
-            transport.send(Buffer.concat([Buffer.from('echo:'), frame]));
+    listenLinks((link, channel) => {
+      pythonProtocol.open(link, { role: 'server', limits, authkey, answers: true }).then(
+        async () => {
+          for (;;) {
+            const frame = await link.frame(60_000).catch(() => undefined);
+            if (!frame) return;
+            channel.send(Buffer.concat([Buffer.from('echo:'), frame]));
+          }
         },
         (error: Error) => {
           failures.push(error);
-          transport.close(); // graceful, so the #FAILURE# reaches the client first
+          void channel.close(); // graceful, so the #FAILURE# reaches the client first
         },
       );
     });

@@ -11,30 +11,31 @@ import {
   WELCOME,
 } from '../../src/protocol/python/handshake.js';
 import { memoryPair } from '../../src/transport/memory.js';
-import { frameOf } from './support.js';
+import { channelLink, type TestLink } from '../helpers/link.js';
 
 const key = Buffer.from('secret');
 const run = (
-  transport: Parameters<typeof handshake>[0],
+  link: TestLink,
   role: 'client' | 'server',
   authkey: Uint8Array = key,
-  extra: { timeoutMs?: number; allowMd5?: boolean } = {},
-) =>
-  handshake(transport, {
-    role,
-    authkey,
-    timeoutMs: extra.timeoutMs ?? 2000,
-    allowMd5: extra.allowMd5,
-  });
+  extra: { allowMd5?: boolean } = {},
+) => handshake(link, { role, authkey, allowMd5: extra.allowMd5 });
+
+/** Two links over a memory pair: `a` runs the handshake, `b` is the peer (scripted or not). */
+function links(timeoutMs?: number): [TestLink, TestLink] {
+  const [a, b] = memoryPair();
+  return [channelLink(a, timeoutMs), channelLink(b, timeoutMs)];
+}
+const frameOf = (link: TestLink) => link.frame();
 
 describe('python handshake between two farcall ends', () => {
   it('succeeds both ways with the same key', async () => {
-    const [a, b] = memoryPair();
+    const [a, b] = links();
     await expect(Promise.all([run(a, 'server'), run(b, 'client')])).resolves.toBeDefined();
   });
 
   it('fails both ends with AuthenticationError on different keys', async () => {
-    const [a, b] = memoryPair();
+    const [a, b] = links();
     const results = await Promise.allSettled([
       run(a, 'server'),
       run(b, 'client', Buffer.from('other')),
@@ -45,13 +46,13 @@ describe('python handshake between two farcall ends', () => {
     }
   });
 
-  it('times out with TimeoutError when the peer says nothing', async () => {
-    const [a] = memoryPair();
-    await expect(run(a, 'client', key, { timeoutMs: 50 })).rejects.toBeInstanceOf(TimeoutError);
+  it('times out with TimeoutError when the peer says nothing (the deadline is the link’s)', async () => {
+    const [a] = links(50);
+    await expect(run(a, 'client', key)).rejects.toBeInstanceOf(TimeoutError);
   });
 
   it('delivers a {sha256} challenge of 40 random bytes and answers #FAILURE# to a bad digest', async () => {
-    const [a, b] = memoryPair();
+    const [a, b] = links();
     const server = run(a, 'server');
     const challenge = await frameOf(b);
     expect(challenge.subarray(0, 19).toString()).toBe('#CHALLENGE#{sha256}');
@@ -64,7 +65,7 @@ describe('python handshake between two farcall ends', () => {
 
   it('accepts the raw md5 answer a Python 3.11 client gives, unless allowMd5 is false', async () => {
     for (const allowMd5 of [true, false]) {
-      const [a, b] = memoryPair();
+      const [a, b] = links();
       const server = run(a, 'server', key, { allowMd5 });
       const body = (await frameOf(b)).subarray(CHALLENGE.length);
       const verdict = frameOf(b);
@@ -76,21 +77,25 @@ describe('python handshake between two farcall ends', () => {
   });
 
   it('refuses a handshake message over 256 bytes with ProtocolError', async () => {
-    const [a, b] = memoryPair();
+    const [a, b] = links();
     const client = run(a, 'client');
     b.send(Buffer.concat([CHALLENGE, Buffer.alloc(300)]));
     await expect(client).rejects.toBeInstanceOf(ProtocolError);
   });
 
-  it('refuses to answer a peer that sends no challenge', async () => {
-    const [a, b] = memoryPair();
+  it('refuses to answer a peer that sends no challenge, and names a farcall peer', async () => {
+    const [a, b] = links();
     const client = run(a, 'client');
     b.send(Buffer.from('hello'));
     await expect(client).rejects.toBeInstanceOf(AuthenticationError);
+    const [c, d] = links();
+    const other = run(c, 'client');
+    d.send(Buffer.from('940000a766617263616c6c', 'hex')); // a native HELLO's first bytes
+    await expect(other).rejects.toThrow(/speaks the farcall protocol/);
   });
 
-  it('re-delivers a frame that arrived right behind the last handshake message', async () => {
-    const [a, b] = memoryPair();
+  it('leaves a frame that arrived right behind the last handshake message for the session', async () => {
+    const [a, b] = links();
     const server = run(a, 'server');
     // A scripted client whose first call follows its #WELCOME# in the same turn, as when both
     // arrive in one TCP read.

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { SocketTransport } from '../../src/transport/socket.js';
-import type { Transport } from '../../src/transport/transport.js';
+import { SocketChannel } from '../../src/transport/socket.js';
+import { channelLink, type TestLink } from '../helpers/link.js';
 
 /** Helpers for the Python interop tests: Python peers that talk in JSON lines, raw sockets. */
 
@@ -91,15 +91,14 @@ export async function runPython<T = Record<string, unknown>>(
   }
 }
 
-const transportLimits = { maxFrameBytes: 1 << 20, maxPendingWriteBytes: 1 << 20 };
-
-/** A TCP server on 127.0.0.1:0 that hands each connection to `onTransport`. */
-export async function listenTransports(
-  onTransport: (transport: SocketTransport) => void,
+/** A TCP server on 127.0.0.1:0 that hands each connection to `onLink`, as a channel and a link over it. */
+export async function listenLinks(
+  onLink: (link: TestLink, channel: SocketChannel) => void,
 ): Promise<{ server: Server; port: number }> {
-  const server = createServer((socket) =>
-    onTransport(new SocketTransport(socket, transportLimits)),
-  );
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
+    const channel = new SocketChannel(socket, 1 << 20);
+    onLink(channelLink(channel, 5000), channel);
+  });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const address = server.address();
@@ -107,27 +106,15 @@ export async function listenTransports(
   return { server, port: address.port };
 }
 
-/** Connects to a TCP port or Unix path and wraps the socket in a transport. */
-export async function dialTransport(address: number | string): Promise<SocketTransport> {
+/** Connects to a TCP port or Unix path: a channel, and a link that reads its frames. */
+export async function dialLink(
+  address: number | string,
+): Promise<{ channel: SocketChannel; link: TestLink }> {
   const socket: Socket =
     typeof address === 'number' ? netConnect(address, '127.0.0.1') : netConnect(address);
   await once(socket, 'connect');
-  return new SocketTransport(socket, transportLimits);
-}
-
-/** The next frame on a transport whose handler nobody else owns. */
-export function frameOf(transport: Transport, timeoutMs = 5000): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no frame in time')), timeoutMs);
-    transport.onFrame = (frame) => {
-      clearTimeout(timer);
-      resolve(Buffer.from(frame));
-    };
-    transport.onClose = (error) => {
-      clearTimeout(timer);
-      reject(error ?? new Error('closed before a frame'));
-    };
-  });
+  const channel = new SocketChannel(socket, 1 << 20);
+  return { channel, link: channelLink(channel, 5000) };
 }
 
 /** A fresh directory for Unix socket paths; remove it with the returned function. */

@@ -6,10 +6,10 @@
  */
 import type { CodecOptions } from '../../codec/codec.js';
 import { decodeMsgpack, encodeMsgpack } from '../../codec/msgpack.js';
-import { AuthenticationError, ProtocolError } from '../../errors.js';
+import { AuthenticationError, LimitError, ProtocolError } from '../../errors.js';
+import { hmac, hmacKey, hmacVerify, randomBytes } from '../../webcrypto.js';
 import { foreignHint } from '../detect.js';
 import type { OpeningLink, PeerSettings, ProtocolOptions } from '../protocol.js';
-import { hmac, hmacKey, hmacVerify, randomBytes } from '../../webcrypto.js';
 import { MessageType } from './messages.js';
 
 /** The protocol's name and version, sent in every HELLO. */
@@ -56,7 +56,11 @@ async function verifyProof(
   proverChallenge: Uint8Array,
 ): Promise<boolean> {
   if (!(proof instanceof Uint8Array) || proof.length !== 32) return false;
-  return hmacVerify(await hmacKey(key), proof, proofMessage(role, verifierChallenge, proverChallenge));
+  return hmacVerify(
+    await hmacKey(key),
+    proof,
+    proofMessage(role, verifierChallenge, proverChallenge),
+  );
 }
 
 /** What this end says about itself in its HELLO. */
@@ -83,10 +87,15 @@ async function receive(link: OpeningLink, what: string, first = false): Promise<
   try {
     message = decodeMsgpack(frame, HANDSHAKE_CODEC);
   } catch (error) {
+    // A frame over a limit says so; bytes that are not MessagePack may be another protocol.
+    if (error instanceof LimitError) throw error;
     throw mismatch(link, frame, first) ?? error;
   }
   if (!Array.isArray(message) || typeof message[0] !== 'number') {
-    throw mismatch(link, frame, first) ?? new ProtocolError(`expected ${what} from ${link.peer}, got a message of the wrong shape`);
+    throw (
+      mismatch(link, frame, first) ??
+      new ProtocolError(`expected ${what} from ${link.peer}, got a message of the wrong shape`)
+    );
   }
   return message;
 }
@@ -95,12 +104,20 @@ async function receive(link: OpeningLink, what: string, first = false): Promise<
 function mismatch(link: OpeningLink, frame: Uint8Array, first: boolean): ProtocolError | undefined {
   const hint = first ? foreignHint(frame) : undefined;
   if (hint === undefined && first) {
-    return new ProtocolError(`${link.peer} does not speak the farcall protocol (its first message is not a HELLO)`);
+    return new ProtocolError(
+      `${link.peer} does not speak the farcall protocol (its first message is not a HELLO)`,
+    );
   }
-  return hint === undefined ? undefined : new ProtocolError(`${link.peer} does not speak the farcall protocol: ${hint}`);
+  return hint === undefined
+    ? undefined
+    : new ProtocolError(`${link.peer} does not speak the farcall protocol: ${hint}`);
 }
 
-function hello(role: 'client' | 'server', settings: HelloSettings, challenge?: Uint8Array): unknown[] {
+function hello(
+  role: 'client' | 'server',
+  settings: HelloSettings,
+  challenge?: Uint8Array,
+): unknown[] {
   const options: Record<string, unknown> = {
     role,
     window: settings.window,
@@ -112,7 +129,11 @@ function hello(role: 'client' | 'server', settings: HelloSettings, challenge?: U
   return [MessageType.HELLO, PROTOCOL_NAME, PROTOCOL_VERSION, options];
 }
 
-function checkHello(link: OpeningLink, message: unknown[], expectedRole: string): Record<string, unknown> {
+function checkHello(
+  link: OpeningLink,
+  message: unknown[],
+  expectedRole: string,
+): Record<string, unknown> {
   if (message[0] !== MessageType.HELLO || message[1] !== PROTOCOL_NAME) {
     throw new ProtocolError(`${link.peer} does not speak the farcall protocol`);
   }
@@ -122,9 +143,12 @@ function checkHello(link: OpeningLink, message: unknown[], expectedRole: string)
     );
   }
   const options = message[3];
-  const map = typeof options === 'object' && options !== null ? (options as Record<string, unknown>) : {};
+  const map =
+    typeof options === 'object' && options !== null ? (options as Record<string, unknown>) : {};
   if (map.role !== undefined && map.role !== expectedRole) {
-    throw new ProtocolError(`${link.peer} sent a ${String(map.role)} HELLO where a ${expectedRole} was expected (is it echoing?)`);
+    throw new ProtocolError(
+      `${link.peer} sent a ${String(map.role)} HELLO where a ${expectedRole} was expected (is it echoing?)`,
+    );
   }
   return map;
 }
@@ -133,7 +157,11 @@ function checkHello(link: OpeningLink, message: unknown[], expectedRole: string)
 function peerSettings(options: Record<string, unknown>): PeerSettings {
   const positive = (value: unknown) =>
     typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
-  return { window: positive(options.window), maxFrameBytes: positive(options.maxFrame), idleMs: positive(options.idle) };
+  return {
+    window: positive(options.window),
+    maxFrameBytes: positive(options.maxFrame),
+    idleMs: positive(options.idle),
+  };
 }
 
 function randomChallenge(): Uint8Array {
@@ -153,7 +181,10 @@ export async function serverHandshake(
   const challenge = key ? randomChallenge() : undefined;
   send(link, hello('server', settings, challenge));
   const theirs = checkHello(link, await receive(link, 'HELLO', true), 'client');
-  const opened = { peer: peerSettings(theirs), references: settings.references && theirs.refs === true };
+  const opened = {
+    peer: peerSettings(theirs),
+    references: settings.references && theirs.refs === true,
+  };
   if (!key || !challenge) return opened;
   const auth = await receive(link, 'AUTH');
   const clientChallenge = auth[2];
@@ -187,11 +218,16 @@ export async function clientHandshake(
   const key = options.authkey;
   send(link, hello('client', settings));
   const theirs = checkHello(link, await receive(link, 'HELLO', true), 'server');
-  const opened = { peer: peerSettings(theirs), references: settings.references && theirs.refs === true };
+  const opened = {
+    peer: peerSettings(theirs),
+    references: settings.references && theirs.refs === true,
+  };
   const serverChallenge = theirs.challenge;
   if (serverChallenge === undefined) {
     if (key) {
-      throw new AuthenticationError('server does not use an authkey, so it cannot prove it knows ours');
+      throw new AuthenticationError(
+        'server does not use an authkey, so it cannot prove it knows ours',
+      );
     }
     return opened;
   }
@@ -200,9 +236,14 @@ export async function clientHandshake(
   }
   if (!key) throw new AuthenticationError('server requires an authkey and none was given');
   const challenge = randomChallenge();
-  send(link, [MessageType.AUTH, await authProof(key, 'client', serverChallenge, challenge), challenge]);
+  send(link, [
+    MessageType.AUTH,
+    await authProof(key, 'client', serverChallenge, challenge),
+    challenge,
+  ]);
   const answer = await receive(link, 'AUTH_OK');
-  if (answer[0] === MessageType.AUTH_FAIL) throw new AuthenticationError('server refused the authkey');
+  if (answer[0] === MessageType.AUTH_FAIL)
+    throw new AuthenticationError('server refused the authkey');
   if (
     answer[0] !== MessageType.AUTH_OK ||
     !(await verifyProof(key, answer[1], 'server', challenge, serverChallenge))

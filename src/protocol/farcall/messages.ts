@@ -1,7 +1,6 @@
 import type { CodecOptions, ValueHooks } from '../../codec/codec.js';
 import { decodeMsgpack, encodeMsgpack } from '../../codec/msgpack.js';
-import { ErrorCode } from '../../errors.js';
-import { ProtocolError } from '../../errors.js';
+import { ErrorCode, ProtocolError } from '../../errors.js';
 import type { Limits } from '../../limits.js';
 import {
   type Answer,
@@ -98,7 +97,10 @@ export class NativeCodecs implements CallerCodec, AnswererCodec, ControlCodec {
     if (answer.type === 'result') {
       return encodeMsgpack([MessageType.RESULT, answer.id, answer.value], this.options);
     }
-    return encodeMsgpack([MessageType.ERROR, answer.id, wireErrorObject(answer.error)], this.options);
+    return encodeMsgpack(
+      [MessageType.ERROR, answer.id, wireErrorObject(answer.error)],
+      this.options,
+    );
   }
 
   writePing(nonce: number): Uint8Array {

@@ -66,7 +66,9 @@ export async function handshake(link: OpeningLink, options: HandshakeOptions): P
 async function next(link: OpeningLink, what: string): Promise<Uint8Array> {
   const frame = await link.next(what);
   if (frame.length > MAX_MESSAGE) {
-    throw new ProtocolError(`handshake message of ${frame.length} bytes from ${link.peer} (limit ${MAX_MESSAGE})`);
+    throw new ProtocolError(
+      `handshake message of ${frame.length} bytes from ${link.peer} (limit ${MAX_MESSAGE})`,
+    );
   }
   return frame;
 }
@@ -89,7 +91,9 @@ async function answerChallenge(link: OpeningLink, options: HandshakeOptions): Pr
   if (!startsWith(frame, CHALLENGE)) {
     const hint = isPythonChallenge(frame) ? undefined : foreignHint(frame);
     if (hint) throw new ProtocolError(`${link.peer} does not speak the python protocol: ${hint}`);
-    throw new AuthenticationError(`${link.peer} did not send a #CHALLENGE# (does it use an authkey?)`);
+    throw new AuthenticationError(
+      `${link.peer} did not send a #CHALLENGE# (does it use an authkey?)`,
+    );
   }
   const message = frame.subarray(CHALLENGE.length);
   link.send(createResponse(options.authkey, message, options.allowMd5 ?? true));

@@ -59,14 +59,32 @@ export const pythonProtocol: Protocol = {
       maxItems: options.limits.maxItems,
     };
     if (options.authkey !== undefined) {
-      await handshake(link, { role: options.role, authkey: options.authkey, allowMd5: python.allowMd5 });
+      await handshake(link, {
+        role: options.role,
+        authkey: options.authkey,
+        allowMd5: python.allowMd5,
+      });
     }
     if (options.role === 'server') {
       const answerer = new PythonServerCodec(settings);
-      return { caller: undefined, answerer, control: undefined, route: () => Route.CALLS, capabilities, peer: {} };
+      return {
+        caller: undefined,
+        answerer,
+        control: undefined,
+        route: () => Route.CALLS,
+        capabilities,
+        peer: {},
+      };
     }
     const caller = new PythonClientCodec(settings, python.form ?? 'pickle');
-    return { caller, answerer: undefined, control: undefined, route: () => Route.ANSWERS, capabilities, peer: {} };
+    return {
+      caller,
+      answerer: undefined,
+      control: undefined,
+      route: () => Route.ANSWERS,
+      capabilities,
+      peer: {},
+    };
   },
 };
 
@@ -179,12 +197,22 @@ export class PythonClientCodec implements CallerCodec {
    * `CodecError` for undecodable bytes. The answer to a call nobody waits for any more is
    * consumed without decoding it.
    */
-  readAnswers(frame: Uint8Array, wanted: (id: number) => boolean, each: (answer: Answer) => void): void {
-    if (AUTH_PREFIXES.some((prefix) => Buffer.from(frame.subarray(0, prefix.length)).equals(prefix))) {
-      throw new AuthenticationError('the server requires an authkey (it sent an authkey challenge)');
+  readAnswers(
+    frame: Uint8Array,
+    wanted: (id: number) => boolean,
+    each: (answer: Answer) => void,
+  ): void {
+    if (
+      AUTH_PREFIXES.some((prefix) => Buffer.from(frame.subarray(0, prefix.length)).equals(prefix))
+    ) {
+      throw new AuthenticationError(
+        'the server requires an authkey (it sent an authkey challenge)',
+      );
     }
     if (isFarcallHello(frame)) {
-      throw new ProtocolError("the server speaks the farcall protocol, not python: use protocol 'farcall' (--protocol farcall)");
+      throw new ProtocolError(
+        "the server speaks the farcall protocol, not python: use protocol 'farcall' (--protocol farcall)",
+      );
     }
     const id = this.waiting.shift();
     if (id === undefined) throw new ProtocolError('an answer arrived with no call waiting for one');
