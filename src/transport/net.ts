@@ -1,8 +1,8 @@
-import { existsSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { ConnectionClosedError, UsageError } from '../errors.js';
 import type { Address } from '../url.js';
+import { claimUnixPath, type UnixClaim } from './unix-path.js';
 
 /** TLS settings for a server: its key and certificate; `ca` + `requestCert` ask for client certificates (mTLS). */
 export type ServerTlsOptions = tls.TlsOptions;
@@ -39,14 +39,18 @@ export function dial(address: Address, tlsOptions?: ClientTlsOptions): Promise<n
 export interface Listener {
   /** The bound address, port 0 resolved. */
   readonly address: Address;
-  /** Stops accepting; existing connections are left to their owners. */
+  /**
+   * Stops accepting; existing connections are left to their owners. A unix listener removes its
+   * socket file if it is still its own.
+   */
   close(): Promise<void>;
 }
 
 /**
  * Listens on a tcp, tls or unix address and hands each accepted socket to `onSocket` (for TLS,
- * after the TLS handshake; a failed TLS handshake goes to `onTlsError`). A stale unix socket file (nobody listening) is replaced; a live one
- * is an error. Rejects with the listen error (address in use, permission).
+ * after the TLS handshake; a failed TLS handshake goes to `onTlsError`). A unix path is taken
+ * only if nothing is there or a stale socket file (see `claimUnixPath`): anything else is a
+ * `UsageError`. Rejects with that, or with the listen error (address in use, permission).
  */
 export async function listen(
   address: Address,
@@ -65,12 +69,18 @@ export async function listen(
   } else {
     server = net.createServer(onSocket);
   }
-  if (address.scheme === 'unix') await removeStaleSocket(address.path);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    if (address.scheme === 'unix') server.listen(address.path, resolve);
-    else server.listen(address.port, address.host, resolve);
-  });
+  let claim: UnixClaim | undefined;
+  if (address.scheme === 'unix') {
+    claim = await claimUnixPath(server, address.path);
+  } else {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(address.port, address.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  }
   server.on('error', () => {});
   const bound = server.address();
   const resolved: Address =
@@ -79,20 +89,10 @@ export async function listen(
       : { scheme: address.scheme, host: address.host, port: bound.port };
   return {
     address: resolved,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: async () => {
+      // The file first, while the socket still answers: no other server takes a live path.
+      await claim?.release();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
-}
-
-async function removeStaleSocket(path: string): Promise<void> {
-  if (!existsSync(path)) return;
-  const live = await new Promise<boolean>((resolve) => {
-    const probe = net.connect({ path });
-    probe.once('connect', () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once('error', () => resolve(false));
-  });
-  if (live) throw new UsageError(`unix socket ${path} is in use by another server`);
-  unlinkSync(path);
 }
