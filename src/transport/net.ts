@@ -1,8 +1,12 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { ConnectionClosedError, UsageError } from '../errors.js';
+import { DEFAULT_LIMITS } from '../limits.js';
 import type { Address } from '../url.js';
+import { createTlsListener, type PendingTls, type TlsListener } from './tls-listener.js';
 import { claimUnixPath, type UnixClaim } from './unix-path.js';
+
+export type { PendingTls } from './tls-listener.js';
 
 /** TLS settings for a server: its key and certificate; `ca` + `requestCert` ask for client certificates (mTLS). */
 export type ServerTlsOptions = tls.TlsOptions;
@@ -39,33 +43,58 @@ export function dial(address: Address, tlsOptions?: ClientTlsOptions): Promise<n
 export interface Listener {
   /** The bound address, port 0 resolved. */
   readonly address: Address;
+  /** tls:// connections accepted and still in their TLS handshake (0 for tcp and unix). */
+  readonly pendingTls: number;
   /**
-   * Stops accepting; existing connections are left to their owners. A unix listener removes its
-   * socket file if it is still its own.
+   * Stops accepting and resolves at once, never waiting on peers: connections handed to
+   * `onSocket` are left to their owners; those still in their TLS handshake, which nobody else
+   * holds, are destroyed. A unix listener removes its socket file if it is still its own.
+   * Idempotent.
    */
   close(): Promise<void>;
 }
 
+export interface ListenOptions {
+  /**
+   * For tls://, the time from accept to a finished TLS handshake, in ms; past it the raw socket
+   * is destroyed and `onTlsError` told. The server passes `limits.handshakeTimeoutMs`; the
+   * default is `DEFAULT_LIMITS.handshakeTimeoutMs`.
+   */
+  handshakeTimeoutMs?: number | undefined;
+  /**
+   * For tls://, told of each connection as it is accepted, before its TLS handshake, so that
+   * the server can count it among the handshakes `limits.maxHandshakes` bounds: it sets the
+   * `onSettled` of the `PendingTls` it gets, which is called once when the connection leaves its
+   * TLS phase (just before `onSocket` has the TLS socket, or on close), and may `abort()` it.
+   */
+  onPending?: ((pending: PendingTls) => void) | undefined;
+}
+
 /**
  * Listens on a tcp, tls or unix address and hands each accepted socket to `onSocket` (for TLS,
- * after the TLS handshake; a failed TLS handshake goes to `onTlsError`). A unix path is taken
- * only if nothing is there or a stale socket file (see `claimUnixPath`): anything else is a
- * `UsageError`. Rejects with that, or with the listen error (address in use, permission).
+ * after the TLS handshake; a failed or timed-out TLS handshake goes to `onTlsError`, and its
+ * socket is destroyed). A unix path is taken only if nothing is there or a stale socket file
+ * (see `claimUnixPath`): anything else is a `UsageError`. Rejects with that, or with the listen
+ * error (address in use, permission).
  */
 export async function listen(
   address: Address,
   tlsOptions: ServerTlsOptions | undefined,
   onSocket: (socket: net.Socket) => void,
   onTlsError: (error: Error, socket: net.Socket) => void = () => {},
+  options: ListenOptions = {},
 ): Promise<Listener> {
   let server: net.Server;
+  let tlsListener: TlsListener | undefined;
   if (address.scheme === 'tls') {
     if (!tlsOptions?.key && !tlsOptions?.pfx && !tlsOptions?.SNICallback) {
       throw new UsageError('a tls:// address needs the tls option with a key and cert');
     }
-    server = tls.createServer(tlsOptions, onSocket);
-    // A failed TLS handshake is that client's problem: report it, and serve on.
-    server.on('tlsClientError', onTlsError);
+    tlsListener = createTlsListener(tlsOptions, onSocket, onTlsError, {
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_LIMITS.handshakeTimeoutMs,
+      onPending: options.onPending,
+    });
+    server = tlsListener.server;
   } else {
     server = net.createServer(onSocket);
   }
@@ -87,12 +116,20 @@ export async function listen(
     address.scheme === 'unix' || bound === null || typeof bound === 'string'
       ? address
       : { scheme: address.scheme, host: address.host, port: bound.port };
+  let closing: Promise<void> | undefined;
   return {
     address: resolved,
-    close: async () => {
-      // The file first, while the socket still answers: no other server takes a live path.
-      await claim?.release();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+    get pendingTls() {
+      return tlsListener?.pending ?? 0;
+    },
+    close: () => {
+      closing ??= (async () => {
+        // The file first, while the socket still answers: no other server takes a live path.
+        await claim?.release();
+        server.close();
+        tlsListener?.close();
+      })();
+      return closing;
     },
   };
 }
