@@ -224,7 +224,10 @@ export class FrameDecoder {
     if (this.bodyHave === this.bodyLength) {
       let frame = this.body;
       if (!frame) {
-        frame = Buffer.concat(this.parts, this.bodyLength);
+        // `copy` per part: faster than `Buffer.concat` for large frames (bench/framer.js).
+        frame = Buffer.allocUnsafe(this.bodyLength);
+        let at = 0;
+        for (const part of this.parts) at += part.copy(frame, at);
         this.copied += this.bodyLength;
       }
       this.finishBody(frame);
