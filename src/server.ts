@@ -90,8 +90,18 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
     python: options.python,
   };
   const sessions = new Set<Session>();
-  /** Sessions in their opening, oldest first (a Set keeps insertion order). */
-  const opening = new Set<Session>();
+  /**
+   * Connections in their opening, oldest first (a Set keeps insertion order): sessions in their
+   * hello and authkey exchange, and connections still in their TLS handshake.
+   */
+  const opening = new Set<{ close(): unknown }>();
+  /** Makes room for one more opening: the one that has waited longest goes. */
+  const makeRoom = () => {
+    if (opening.size < limits.maxHandshakes) return;
+    const oldest = opening.values().next().value!;
+    opening.delete(oldest);
+    void oldest.close();
+  };
   let refused = 0;
   let closing: Promise<void> | undefined;
 
@@ -110,11 +120,7 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
       void channel.close();
       return;
     }
-    if (opening.size >= limits.maxHandshakes) {
-      const oldest = opening.values().next().value as Session;
-      opening.delete(oldest);
-      void oldest.close();
-    }
+    makeRoom();
     const session = new Session(channel, {
       protocol,
       protocolOptions,
@@ -150,6 +156,16 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
       const listenOptions: ListenOptions = {
         handlers: {
           channel: (channel) => accept(channel, url),
+          pending: (connection) => {
+            if (closing) {
+              connection.abort();
+              return;
+            }
+            makeRoom();
+            const entry = { close: () => connection.abort() };
+            opening.add(entry);
+            connection.settled = () => opening.delete(entry);
+          },
           exchange: (request) =>
             answerExchange(request, {
               protocol,

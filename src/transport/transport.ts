@@ -110,10 +110,22 @@ export interface IncomingExchange {
   readonly connection: object;
 }
 
+/** A connection in a transport-level handshake (see `ListenHandlers.pending`). */
+export interface PendingConnection {
+  settled: () => void;
+  abort(): void;
+}
+
 /** The server's side of the transports: what a listener hands each connection or request to. */
 export interface ListenHandlers {
   /** A channel transport accepted a connection. */
   channel?(channel: Channel): void;
+  /**
+   * A connection is in a transport-level handshake (TLS) before it becomes a channel: the server
+   * counts it among the openings `limits.maxHandshakes` bounds. `settled` is set by the server
+   * and called once when the connection leaves that phase; `abort` closes it quietly.
+   */
+  pending?(connection: PendingConnection): void;
   /** An exchange transport received a request; the promise is the response to send. */
   exchange?(request: IncomingExchange): Promise<ExchangeResponse>;
 }
