@@ -39,18 +39,24 @@ export interface RemoteErrorInit {
   /** The remote stack, present only when the server chose to send it (`exposeStack`). */
   remoteStack?: string;
   cause?: unknown;
+  /** The method whose call failed (`math.mul`), when known. */
+  method?: string;
 }
 
 /**
  * A failure that happened on the other side of a connection: the remote function threw, or the
  * server refused the call. `name` is the remote error's class name, so `err.name === 'TypeError'`
- * works across the wire; `instanceof RemoteError` tells it from a local failure.
+ * works across the wire; `instanceof RemoteError` tells it from a local failure. The remote
+ * error's own fields (`status`, …) are own properties of it, and its `cause` is a `RemoteError`
+ * too.
  */
 export class RemoteError extends Error {
   override name: string;
   readonly code: ErrorCode;
   readonly data: unknown;
   readonly remoteStack: string | undefined;
+  /** The method whose call failed (`math.mul`), when the error came from a call. */
+  readonly method: string | undefined;
 
   constructor(init: RemoteErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -58,6 +64,7 @@ export class RemoteError extends Error {
     this.code = init.code ?? ErrorCode.APPLICATION_ERROR;
     this.data = init.data;
     this.remoteStack = init.remoteStack;
+    this.method = init.method;
   }
 }
 

@@ -48,6 +48,13 @@ export interface WireError {
   code: string;
   data?: unknown;
   stack?: string | undefined;
+  /**
+   * The thrown error's other own enumerable properties (`status`, `resource`, …), which the
+   * caller's `RemoteError` gets as own properties.
+   */
+  fields?: Record<string, unknown> | undefined;
+  /** The error's `cause`, the same shape again, at most 8 levels deep. */
+  cause?: WireError | undefined;
 }
 
 export interface ErrorMessage {

@@ -1,5 +1,6 @@
 import { decodeMsgpack, encodeMsgpack } from '../../codec/msgpack.js';
 import { ProtocolError } from '../../errors.js';
+import { MAX_CAUSES } from '../../wire-error.js';
 import type { Message, WireError } from '../protocol.js';
 
 /**
@@ -81,7 +82,8 @@ function callOptions(
   return options;
 }
 
-function wireErrorObject(error: WireError): Record<string, unknown> {
+/** An error map; `cause` nests the same map, at most `MAX_CAUSES` levels below the first. */
+function wireErrorObject(error: WireError, depth = 0): Record<string, unknown> {
   const object: Record<string, unknown> = {
     name: error.name,
     message: error.message,
@@ -89,6 +91,10 @@ function wireErrorObject(error: WireError): Record<string, unknown> {
   };
   if (error.data !== undefined) object.data = error.data;
   if (error.stack !== undefined) object.stack = error.stack;
+  if (error.fields !== undefined) object.fields = error.fields;
+  if (error.cause !== undefined && depth < MAX_CAUSES) {
+    object.cause = wireErrorObject(error.cause, depth + 1);
+  }
   return object;
 }
 
@@ -177,14 +183,21 @@ function optionsOf(value: unknown): CallOptions | undefined {
   return value as CallOptions;
 }
 
-function wireErrorOf(value: unknown): WireError {
+/**
+ * Reads an error map. `fields` that are not a map and a `cause` that is not one are left out,
+ * as are causes more than `MAX_CAUSES` levels below the first.
+ */
+function wireErrorOf(value: unknown, depth = 0): WireError {
   if (!isRecord(value)) throw new ProtocolError('error is not a map');
-  const { name, message, code, data, stack } = value;
-  return {
+  const { name, message, code, data, stack, fields, cause } = value;
+  const error: WireError = {
     name: typeof name === 'string' ? name : 'Error',
     message: typeof message === 'string' ? message : String(message),
     code: typeof code === 'string' ? code : 'INTERNAL',
     data,
     stack: typeof stack === 'string' ? stack : undefined,
   };
+  if (isRecord(fields)) error.fields = fields;
+  if (isRecord(cause) && depth < MAX_CAUSES) error.cause = wireErrorOf(cause, depth + 1);
+  return error;
 }
