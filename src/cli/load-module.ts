@@ -47,7 +47,9 @@ async function importFile(file: string): Promise<Record<string, unknown>> {
  * `default`). A module whose only export is a default object is served as that object, so a
  * class instance keeps `this`. When both kinds exist, the default object's methods are copied
  * (bound to it, for a class instance; a bound copy loses an `acceptsKwargs` mark, so mark
- * named exports instead). A name exported both ways with different values is a usage error.
+ * named exports instead). A name exported both ways with different values is a usage error,
+ * rather than one of them silently winning. Exported classes stay in the api; the registry
+ * skips them.
  */
 export function buildApi(namespace: Record<string, unknown>, modulePath: string): object {
   // 'module.exports' is how newer Node versions show a CommonJS module's whole exports object.
