@@ -51,7 +51,7 @@ export interface ConnectOptions {
  * aborts, `AuthenticationError` on a key mismatch, `ProtocolError` when the peer does not speak
  * the protocol (saying what it seems to speak), `UsageError` for a bad URL or option.
  */
-export async function connect<T = Untyped>(
+export async function connect<T = unknown>(
   url: string,
   options: ConnectOptions = {},
 ): Promise<Remote<T>> {
@@ -133,9 +133,6 @@ export async function connect<T = Untyped>(
     options.signal?.removeEventListener('abort', onAbort);
   }
 }
-
-/** The type of a remote whose api is not known: any method, any arguments. */
-export type Untyped = Record<string, (...args: unknown[]) => unknown>;
 
 /**
  * Closes the connection behind a remote. Pending calls reject with `ConnectionClosedError`

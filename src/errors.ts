@@ -46,7 +46,9 @@ export interface RemoteErrorInit {
 /**
  * A failure that happened on the other side of a connection: the remote function threw, or the
  * server refused the call. `name` is the remote error's class name, so `err.name === 'TypeError'`
- * works across the wire; `instanceof RemoteError` tells it from a local failure.
+ * works across the wire; `instanceof RemoteError` tells it from a local failure. The remote
+ * error's own fields (`status`, …) are own properties of it, and its `cause` is a `RemoteError`
+ * too.
  */
 export class RemoteError extends Error {
   override name: string;

@@ -19,7 +19,6 @@ export {
   invoke,
   listMethods,
   notify,
-  type Untyped,
   withOptions,
 } from './client.js';
 export {
@@ -40,8 +39,14 @@ export { DEFAULT_LIMITS, type Limits } from './limits.js';
 export type { Logger } from './logger.js';
 export type { ProtocolName } from './protocol/index.js';
 export type { PythonForm, PythonOptions } from './protocol/python/index.js';
-export type { Remote } from './proxy.js';
 export { acceptsKwargs, LIST_METHODS, withContext } from './registry.js';
+export type {
+  Remote,
+  RemoteFunction,
+  RemoteNamespace,
+  UntypedRemote,
+  UntypedRemoteMember,
+} from './remote-type.js';
 export { type ServeOptions, type Server, serve } from './server.js';
 export { registerTransport } from './transport/schemes.js';
 export type { Channel, Exchange, TransportModule } from './transport/transport.js';

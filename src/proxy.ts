@@ -1,7 +1,7 @@
 import type { Caller, CallOptions } from './caller.js';
 import { UsageError } from './errors.js';
 
-export type { Remote } from './remote-type.js';
+export type { Remote, RemoteFunction } from './remote-type.js';
 
 /** What a proxy knows: its caller, its path, and the default options for its calls. */
 export interface ProxyState {

@@ -40,17 +40,28 @@ interface Entry {
 }
 
 /**
+ * How many paths (methods and namespaces) the walk over an api may meet. A namespace shared
+ * under several paths is walked once per path, so objects that hold each other twice over,
+ * level after level, would make paths exponential in the depth; past this count `serve` fails
+ * with a `UsageError` instead of hanging.
+ */
+const MAX_PATHS = 100_000;
+
+/**
  * The functions a server answers for, by dotted path (`math.mul`), built once from the api
  * object given to `serve`. Names from the wire are looked up in a `Map`, never as properties,
  * so `constructor`, `__proto__`, `toString` and other inherited members are unreachable.
  *
- * What is registered: own enumerable functions; nested plain objects as namespaces; class
- * instances as namespaces of their methods, own and inherited, up to but not including
- * `Object.prototype`, without `constructor`. Names starting with `_` or `#` are private and
- * skipped.
+ * What is registered: own enumerable functions, except classes (an error class exported for
+ * its type is not a method); nested plain objects as namespaces; class instances as namespaces
+ * of their methods, own and inherited, up to but not including `Object.prototype`, without
+ * `constructor`. Names starting with `_` or `#` are private and skipped. One object may be
+ * served under several paths (`users.get` and `v1.users.get`); an object that contains itself
+ * (`api.self = api`) is not walked again below itself.
  */
 export class Registry {
   private readonly entries = new Map<string, Entry>();
+  private paths = 0;
 
   constructor(api: object) {
     this.add(api, '', new Set());
@@ -99,18 +110,29 @@ export class Registry {
     return entry.fn.apply(entry.self, all);
   }
 
-  private add(target: object, prefix: string, seen: Set<object>): void {
-    if (seen.has(target)) return;
-    seen.add(target);
+  /**
+   * Registers the members of `target` under `prefix`. `ancestors` holds the namespaces on the
+   * path from the root to `target`: only they are cycles. An object met before on another
+   * path is walked again, so it is served under this path too.
+   */
+  private add(target: object, prefix: string, ancestors: Set<object>): void {
+    if (ancestors.has(target)) return;
+    ancestors.add(target);
     for (const name of memberNames(target)) {
       if (name.startsWith('_') || name.startsWith('#')) continue;
       const path = prefix + name;
       if (path === '$farcall' || path.startsWith('$farcall.')) {
         throw new UsageError(`'${path}' is reserved for farcall's built-in methods`);
       }
+      if (++this.paths > MAX_PATHS) {
+        throw new UsageError(
+          `the api has more than ${MAX_PATHS} method and namespace paths (at '${path}'): is one object shared under itself many times?`,
+        );
+      }
       const value = (target as Record<string, unknown>)[name];
       if (typeof value === 'function') {
         const fn = value as (...args: unknown[]) => unknown;
+        if (isClass(fn)) continue;
         this.entries.set(path, {
           fn,
           self: target,
@@ -118,9 +140,22 @@ export class Registry {
           context: contextFunctions.has(fn),
         });
       } else if (typeof value === 'object' && value !== null && isNamespace(value)) {
-        this.add(value, `${path}.`, seen);
+        this.add(value, `${path}.`, ancestors);
       }
     }
+    ancestors.delete(target);
+  }
+}
+
+/**
+ * True for a class (its source text starts with `class`), which cannot be called without
+ * `new`. A bound class or a function wrapped in a `Proxy` shows native code and is served.
+ */
+function isClass(fn: (...args: unknown[]) => unknown): boolean {
+  try {
+    return /^class\b/.test(Function.prototype.toString.call(fn));
+  } catch {
+    return false;
   }
 }
 

@@ -18,7 +18,7 @@ import type {
   WireError,
 } from './protocol/protocol.js';
 import type { Registry } from './registry.js';
-import { describe, toWireError, UNENCODABLE_ERROR } from './wire-error.js';
+import { bareWireError, describe, toWireError, UNENCODABLE_ERROR } from './wire-error.js';
 
 /** What every connection of one server shares. */
 export interface ResponderConfig {
@@ -450,7 +450,7 @@ export function writeAnswer(
         : {
             type: 'error',
             id: answer.id,
-            error: { ...answer.error, data: undefined, fields: undefined, cause: undefined },
+            error: bareWireError(answer.error),
           },
     () => ({ type: 'error', id: answer.id, error: UNENCODABLE_ERROR }),
   ];

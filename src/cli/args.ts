@@ -4,21 +4,28 @@
  */
 import { UsageError } from '../index.js';
 
+/** An integer in canonical digits: no sign but `-`, no leading zeros. */
+const CANONICAL_INTEGER = /^-?(0|[1-9][0-9]*)$/;
+
 /**
- * Parses one positional ARG: JSON where it parses (`2` → 2, `true`, `null`, `[1,2]`,
- * `{"a":1}`, `"\"2\""` → "2"), otherwise the text itself (`bob` → "bob"). A bare integer
- * outside the safe range becomes a BigInt, because JSON would silently round it.
+ * Parses one positional ARG: JSON where it parses (`true`, `null`, `[1,2]`, `{"a":1}`,
+ * `"\"2\""` → "2"), otherwise the text itself (`bob` → "bob"). A bare number is taken only
+ * when its text is the form `call` prints that number in (`2`, `-0`, `1.5`, `1e+21`), so no
+ * character typed is lost: `007`, `1.50`, `1e3`, `+1` and `0x10` stay strings. An integer in
+ * canonical digits outside the safe range becomes a BigInt, because a double would round it.
  */
 export function parseArg(text: string): unknown {
-  if (/^-?\d+$/.test(text)) {
+  if (CANONICAL_INTEGER.test(text)) {
     const n = Number(text);
     return Number.isSafeInteger(n) ? n : BigInt(text);
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     return text;
   }
+  return typeof value === 'number' && formatResult(value) !== text ? text : value;
 }
 
 /** Parses `--kwargs`: must be a JSON object; anything else is a usage error. */

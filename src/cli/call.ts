@@ -17,7 +17,10 @@ export function addCallCommand(program: Command): void {
     .description('call METHOD on the server at URL and print its result as JSON')
     .argument('<url>', 'server address: tcp://HOST:PORT, tls://HOST:PORT or unix:/PATH')
     .argument('<method>', 'method name; namespaces with dots (math.mul)')
-    .argument('[args...]', 'arguments, each parsed as JSON where it parses, else taken as a string')
+    .argument(
+      '[args...]',
+      'arguments, each parsed as JSON where it parses (a number only in its canonical form), else taken as a string',
+    )
     .option('--kwargs <json>', 'keyword arguments as a JSON object (for acceptsKwargs functions)');
   addClientOptions(command).addHelpText(
     'after',
@@ -26,6 +29,7 @@ Examples:
   $ farcall call tcp://127.0.0.1:8000 add 2 3              # add(2, 3), prints 5
   $ farcall call tcp://127.0.0.1:8000 greet bob            # greet("bob")
   $ farcall call tcp://127.0.0.1:8000 greet '"42"'         # greet("42"), not greet(42)
+  $ farcall call tcp://127.0.0.1:8000 greet 007            # greet("007"): 007 is no number's form
   $ farcall call unix:/tmp/api.sock math.mul 4 5 --timeout 2000
   $ farcall call tcp://127.0.0.1:8000 scale 2 --kwargs '{"factor": 3}'
 

@@ -7,19 +7,25 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UsageError } from '../index.js';
 
-const TYPESCRIPT = /\.[cm]?tsx?$/;
+const TYPESCRIPT = /\.(ts|mts|cts|tsx)$/;
 let tsxRegistered = false;
+
+/** What `serve` says when a TypeScript module is asked for and tsx is not installed. */
+export const TSX_MISSING =
+  'serving a TypeScript module needs tsx: npm install --save-dev tsx, or compile it to .js';
 
 /**
  * Imports MODULE (a path, relative to the working directory) and returns the api to serve.
- * Rejects with `UsageError` when the file is missing or fails to load.
+ * Rejects with `UsageError` when the file is missing or fails to load, or when it is
+ * TypeScript and tsx (an optional peer dependency) is not installed.
  */
 export async function loadApi(modulePath: string): Promise<object> {
   const file = resolve(modulePath);
   if (!existsSync(file)) throw new UsageError(`cannot load ${modulePath}: no such file`);
+  if (TYPESCRIPT.test(file)) await registerTsx();
   let namespace: Record<string, unknown>;
   try {
-    namespace = await importFile(file);
+    namespace = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (error) {
     throw new UsageError(`cannot load ${modulePath}: ${(error as Error).message}`, {
       cause: error,
@@ -28,17 +34,28 @@ export async function loadApi(modulePath: string): Promise<object> {
   return buildApi(namespace, modulePath);
 }
 
-async function importFile(file: string): Promise<Record<string, unknown>> {
-  if (TYPESCRIPT.test(file) && !tsxRegistered) {
-    // tsx's global hooks rather than `tsImport`: `tsImport` tags every module it loads with a
-    // `?tsx-namespace=` query, so the served module's `import { acceptsKwargs } from 'farcall'`
-    // would get a second copy of farcall whose marks this process's `serve` cannot see.
-    // The hooks stay registered: the module may import more TypeScript later, lazily.
-    const { register } = await import('tsx/esm/api');
-    register();
-    tsxRegistered = true;
+/**
+ * Loads tsx, only now: a library user who never serves TypeScript need not install it (nor
+ * its esbuild). It is resolved from farcall's own place, so a project's tsx is found.
+ */
+async function registerTsx(): Promise<void> {
+  if (tsxRegistered) return;
+  let tsx: typeof import('tsx/esm/api');
+  try {
+    tsx = await import('tsx/esm/api');
+  } catch (error) {
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    if (code === 'ERR_MODULE_NOT_FOUND' && String(message).includes("'tsx'")) {
+      throw new UsageError(TSX_MISSING, { cause: error });
+    }
+    throw new UsageError(`cannot load tsx: ${String(message)}`, { cause: error });
   }
-  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  // tsx's global hooks rather than `tsImport`: `tsImport` tags every module it loads with a
+  // `?tsx-namespace=` query, so the served module's `import { acceptsKwargs } from 'farcall'`
+  // would get a second copy of farcall whose marks this process's `serve` cannot see.
+  // The hooks stay registered: the module may import more TypeScript later, lazily.
+  tsx.register();
+  tsxRegistered = true;
 }
 
 /**
@@ -47,7 +64,9 @@ async function importFile(file: string): Promise<Record<string, unknown>> {
  * `default`). A module whose only export is a default object is served as that object, so a
  * class instance keeps `this`. When both kinds exist, the default object's methods are copied
  * (bound to it, for a class instance; a bound copy loses an `acceptsKwargs` mark, so mark
- * named exports instead). A name exported both ways with different values is a usage error.
+ * named exports instead). A name exported both ways with different values is a usage error,
+ * rather than one of them silently winning. Exported classes stay in the api; the registry
+ * skips them.
  */
 export function buildApi(namespace: Record<string, unknown>, modulePath: string): object {
   // 'module.exports' is how newer Node versions show a CommonJS module's whole exports object.

@@ -21,9 +21,12 @@ export interface WireError {
   code: string;
   data?: unknown;
   stack?: string | undefined;
-  /** The thrown error's own enumerable fields (`status`, `resource`, …). */
+  /**
+   * The thrown error's other own enumerable properties (`status`, `resource`, …), which the
+   * caller's `RemoteError` gets as own properties.
+   */
   fields?: Record<string, unknown> | undefined;
-  /** What caused it, in the same shape. */
+  /** The error's `cause`, the same shape again, at most 8 levels deep. */
   cause?: WireError | undefined;
 }
 

@@ -27,13 +27,20 @@ export function dial(
   return new Promise((resolve, reject) => {
     let socket: net.Socket;
     const event = address.scheme === 'tls' ? 'secureConnect' : 'connect';
-    if (address.scheme === 'unix') socket = net.connect({ path: address.path, allowHalfOpen: true });
+    if (address.scheme === 'unix')
+      socket = net.connect({ path: address.path, allowHalfOpen: true });
     else if (address.scheme === 'tcp')
       socket = net.connect({ host: address.host, port: address.port, allowHalfOpen: true });
     else {
       const servername = net.isIP(address.host) ? undefined : address.host;
       // allowHalfOpen reaches the TLSSocket (Node passes it on), though the types omit it.
-      const options = { servername, ...tlsOptions, host: address.host, port: address.port, allowHalfOpen: true };
+      const options = {
+        servername,
+        ...tlsOptions,
+        host: address.host,
+        port: address.port,
+        allowHalfOpen: true,
+      };
       socket = tls.connect(options as tls.ConnectionOptions);
     }
     const onAbort = () => {

@@ -56,9 +56,22 @@ describe('farcall call', () => {
     expect(await call(['greet', 'bob'])).toMatchObject({ code: 0, stdout: '"hello, bob"\n' });
   });
 
-  it('parses each ARG as JSON where it parses, else takes it as a string', async () => {
+  it('parses each ARG as JSON where it parses (numbers only in canonical form), else as a string', async () => {
     const big = '123456789012345678901234';
-    const args = ['-2', '1.5', '"3"', 'x y', '{"a":[1]}', 'null', 'true', big, '--', '--flag-like'];
+    const args = [
+      '-2',
+      '1.5',
+      '"3"',
+      'x y',
+      '{"a":[1]}',
+      'null',
+      'true',
+      big,
+      '007',
+      '1.50',
+      '1e3',
+    ];
+    args.push('--', '--flag-like');
     const result = await call(['echo', ...args]);
     expect(result.code).toBe(0);
     // The big integer went as a BigInt and comes back digit for digit.
@@ -72,6 +85,9 @@ describe('farcall call', () => {
       null,
       true,
       0,
+      '007',
+      '1.50',
+      '1e3',
       '--flag-like',
     ]);
   });

@@ -44,6 +44,27 @@ describe('farcall serve of a .js module with a default-exported object', () => {
   });
 });
 
+describe('farcall serve of a module exporting one api by name and as the default', () => {
+  it('serves every namespace under both, and not the exported error class', async () => {
+    const server = await startServe([
+      fixture('named-and-default.js'),
+      '--listen',
+      'tcp://127.0.0.1:0',
+    ]);
+    const url = server.urls[0]!;
+    expect(await run(['ls', url])).toMatchObject({
+      code: 0,
+      stdout: 'add\napi.add\napi.find\napi.math.mul\nfind\nmath.mul\n',
+    });
+    expect(await run(['call', url, 'math.mul', '4', '5'])).toMatchObject({ stdout: '20\n' });
+    expect(await run(['call', url, 'find', '7'])).toMatchObject({
+      code: 1,
+      stderr: 'NotFoundError: no user 7\n',
+    });
+    expect(await server.stop()).toBe(0);
+  });
+});
+
 describe.runIf(opensslAvailable())('farcall over tls://', () => {
   it('serves and calls with mutual TLS; a client without a certificate is refused', async () => {
     const certs = makeCerts();

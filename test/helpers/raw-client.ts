@@ -16,7 +16,6 @@ import {
   type ServeOptions,
   type Server,
   serve,
-  type Untyped,
 } from '../../src/index.js';
 import { authProof } from '../../src/protocol/farcall/handshake.js';
 
@@ -300,7 +299,7 @@ export interface Target {
   readonly server: Server;
   readonly url: string;
   readonly log: CapturedLog;
-  readonly victim: Remote<Untyped>;
+  readonly victim: Remote<unknown>;
   readonly authkey: string | undefined;
   /** A raw client, connected; with `handshake`, past the HELLO (and authkey) exchange. */
   raw(options?: { handshake?: boolean }): Promise<RawClient>;

@@ -2,6 +2,7 @@ import type { CodecOptions, ValueHooks } from '../../codec/codec.js';
 import { decodeMsgpack, encodeMsgpack } from '../../codec/msgpack.js';
 import { ErrorCode, ProtocolError } from '../../errors.js';
 import type { Limits } from '../../limits.js';
+import { MAX_CAUSES } from '../../wire-error.js';
 import {
   type Answer,
   type AnswererCodec,
@@ -258,9 +259,6 @@ export function wireErrorObject(error: WireError, depth = 0): Record<string, unk
   return object;
 }
 
-/** Causes carried at most this deep; a longer chain is cut. */
-const MAX_CAUSES = 8;
-
 export function wireErrorOf(value: unknown, depth = 0): WireError {
   if (!isRecord(value)) throw new ProtocolError('error is not a map');
   const { name, message, code, data, stack, fields, cause } = value;
@@ -272,7 +270,7 @@ export function wireErrorOf(value: unknown, depth = 0): WireError {
     stack: typeof stack === 'string' ? stack : undefined,
   };
   if (isRecord(fields)) wire.fields = fields;
-  if (cause !== undefined && depth < MAX_CAUSES) wire.cause = wireErrorOf(cause, depth + 1);
+  if (isRecord(cause) && depth < MAX_CAUSES) wire.cause = wireErrorOf(cause, depth + 1);
   return wire;
 }
 
