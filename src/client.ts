@@ -23,8 +23,9 @@ export interface ConnectOptions {
   /** Default per-call timeout in ms (0: none). Override per call with `withOptions`. */
   timeout?: number | undefined;
   /**
-   * Time to connect and finish the opening, in ms (default `limits.handshakeTimeoutMs`): a host
-   * that never answers fails `connect` with `TimeoutError` then, not when the OS gives up.
+   * Time to connect and finish the opening, in ms. By default the connection must be made
+   * within `limits.handshakeTimeoutMs`, and the opening then done within as much again: a host
+   * that never answers fails `connect` with `TimeoutError`, not when the OS gives up.
    */
   connectTimeout?: number | undefined;
   /** Aborts connecting (`AbortError`); once connected, it has no effect (use `close`). */
@@ -91,6 +92,8 @@ export async function connect<T = unknown>(
       maxPendingWriteBytes: limits.maxPendingWriteBytes,
       signal: abort.signal,
     });
+    // Without an explicit connectTimeout, the opening has its own deadline (handshakeTimeoutMs).
+    if (options.connectTimeout === undefined) clearTimeout(timer);
     let caller: Caller;
     if (module.shape === 'exchange') {
       const exchange = new ExchangeCaller(endpoint as Exchange, {

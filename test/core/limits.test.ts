@@ -5,13 +5,13 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
-  ConnectionClosedError,
   close,
   connect,
   DEFAULT_LIMITS,
   invoke,
   LimitError,
   type Limits,
+  RemoteError,
   serve,
 } from '../../src/index.js';
 import { resolveLimits } from '../../src/limits.js';
@@ -22,6 +22,7 @@ import {
   encode,
   frame,
   header,
+  type RawClient,
   rawConnect,
   sleep,
   startTarget,
@@ -35,8 +36,15 @@ const realSetTimeout = globalThis.setTimeout;
 const realSleep = (ms: number) => new Promise<void>((resolve) => realSetTimeout(resolve, ms));
 
 const targets: Target[] = [];
-async function target(api: object = {}, limits?: Partial<Limits>): Promise<Target> {
-  const t = await startTarget(api, limits ? { limits } : {});
+async function target(
+  api: object = {},
+  limits?: Partial<Limits>,
+  authkey?: string,
+): Promise<Target> {
+  const t = await startTarget(api, {
+    ...(limits ? { limits } : {}),
+    ...(authkey ? { authkey } : {}),
+  });
   targets.push(t);
   return t;
 }
@@ -54,10 +62,15 @@ function nest(depth: number): unknown {
 
 it('DEFAULT_LIMITS holds the documented values and cannot be changed', () => {
   expect(DEFAULT_LIMITS).toEqual({
-    maxFrameBytes: 64 * MiB,
+    maxFrameBytes: 16 * MiB,
+    maxHandshakeBytes: 1024,
     maxInFlight: 1024,
     maxDepth: 64,
+    maxItems: 1_000_000,
     handshakeTimeoutMs: 10_000,
+    maxHandshakes: 128,
+    maxConnections: 10_000,
+    idleTimeoutMs: 300_000,
     maxPendingWriteBytes: 16 * MiB,
   });
   expect(Object.isFrozen(DEFAULT_LIMITS)).toBe(true);
@@ -66,19 +79,20 @@ it('DEFAULT_LIMITS holds the documented values and cannot be changed', () => {
 });
 
 describe('maxFrameBytes', () => {
-  it('default 64 MiB: a header of 64 MiB waits for its body, one byte more is refused', async () => {
+  it('default 16 MiB after the opening: a header of 16 MiB waits for its body, one byte more is refused', async () => {
     const t = await target();
     const exact = await t.raw();
-    await exact.write(header(64 * MiB));
+    await exact.write(header(16 * MiB));
     const over = await t.raw();
-    await over.write(header(64 * MiB + 1));
+    await over.write(header(16 * MiB + 1));
     expect(await over.closesWithin(1000)).toBe(true);
     expect(exact.isClosed).toBe(false);
-    await t.log.waitFor(about(over, /frame of 67108865 bytes is over the limit of 67108864 bytes/));
-    // The same before the handshake.
-    const early = await t.raw({ handshake: false });
-    await early.write(header(64 * MiB + 1));
-    await t.log.waitFor(about(early, /over the limit of 67108864 bytes \(limits\.maxFrameBytes\)/));
+    await t.log.waitFor(
+      about(
+        over,
+        /frame of 16777217 bytes is over the limit of 16777216 bytes \(limits\.maxFrameBytes\)/,
+      ),
+    );
   });
 
   it('override 1024: a frame of 1024 bytes is served, a header of 1025 refused', async () => {
@@ -89,29 +103,62 @@ describe('maxFrameBytes', () => {
     await raw.write(header(1025));
     expect(await raw.closesWithin(1000)).toBe(true);
     await t.log.waitFor(about(raw, /frame of 1025 bytes is over the limit of 1024 bytes/));
-    const early = await t.raw({ handshake: false });
-    await early.write(header(1025));
-    await t.log.waitFor(about(early, /over the limit of 1024 bytes \(limits\.maxFrameBytes\)/));
   });
 
-  it('override on the client: an answer over its limit closes it, with a LimitError cause', async () => {
+  // Each end says its limit in HELLO: what the other end would refuse fails here, alone.
+  it("a call over the server's limit fails alone with LimitError; the connection goes on", async () => {
+    const t = await target({ size: (text: string) => text.length }, { maxFrameBytes: 4096 });
+    const error = await invoke(t.victim, 'size', ['x'.repeat(5000)]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LimitError);
+    expect((error as Error).message).toMatch(/over the 4096-byte frame limit/);
+    expect(await invoke(t.victim, 'size', ['x'.repeat(100)])).toBe(100);
+  });
+
+  it("an answer over the client's limit is an error answer; the connection goes on", async () => {
     const t = await target({ text: (n: number) => 'x'.repeat(n) });
     const small = await connect(t.url, { logger: false, limits: { maxFrameBytes: 1024 } });
     expect(await invoke(small, 'text', [900])).toHaveLength(900);
     const error = await invoke(small, 'text', [2000]).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ConnectionClosedError);
-    expect((error as ConnectionClosedError).cause).toBeInstanceOf(LimitError);
+    expect(error).toBeInstanceOf(RemoteError);
+    expect((error as RemoteError).message).toMatch(/over the caller's frame limit of 1024/);
+    expect(await invoke(small, 'text', [10])).toHaveLength(10);
     await close(small);
   });
 });
 
+describe('maxHandshakeBytes', () => {
+  it('default 1 KiB before the opening: a header of 1025 is refused at once, logged', async () => {
+    const t = await target();
+    const early = await t.raw({ handshake: false });
+    await early.next(); // the server's HELLO
+    await early.write(header(1025));
+    expect(await early.closesWithin(1000)).toBe(true);
+    await t.log.waitFor(
+      about(
+        early,
+        /frame of 1025 bytes is over the limit of 1024 bytes \(limits\.maxHandshakeBytes\)/,
+      ),
+    );
+    await t.victimWorks();
+  });
+
+  it('override 64: a HELLO larger than that is refused; the full limit applies once open', async () => {
+    const t = await target({ echo: (v: unknown) => v }, { maxHandshakeBytes: 64 });
+    const early = await t.raw({ handshake: false });
+    await early.next();
+    await early.send([0, 'farcall', 1, { padding: 'x'.repeat(100) }]);
+    expect(await early.closesWithin(1000)).toBe(true);
+    await t.log.waitFor(about(early, /over the limit of 64 bytes \(limits\.maxHandshakeBytes\)/));
+    const raw = await t.raw();
+    await raw.send([1, 1, 'echo', ['y'.repeat(500)]]);
+    expect(await raw.next()).toEqual([3, 1, 'y'.repeat(500)]);
+    raw.destroy();
+  });
+});
+
 describe('maxInFlight', () => {
-  /**
-   * Serves `held` (runs until released) with the given limit, then sends calls in batches, each
-   * batch once the one before is running: the batch that brings the count to the limit is the
-   * last one the server reads until answers go out.
-   */
-  async function inFlightBoundary(limit: number | undefined, expected: number) {
+  /** Serves `held` (runs until released) with the given limit; returns its controls. */
+  async function heldTarget(limit: number | undefined) {
     let running = 0;
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => {
@@ -122,38 +169,139 @@ describe('maxInFlight', () => {
         held: async () => {
           running++;
           await gate;
-          return running;
+          return 'done';
         },
       },
       limit === undefined ? undefined : { maxInFlight: limit },
     );
+    return { t, running: () => running, release };
+  }
+
+  /** A raw peer sends `limit + 10` calls: `limit` run, 10 are refused UNAVAILABLE at once. */
+  async function boundary(limit: number | undefined, expected: number) {
+    const { t, running, release } = await heldTarget(limit);
     const raw = await t.raw();
-    let next = 1;
-    const send = async (count: number) => {
-      const frames: Buffer[] = [];
-      for (let i = 0; i < count; i++) frames.push(frame(encode([1, next++, 'held', []])));
-      await raw.write(Buffer.concat(frames));
-    };
-    await send(expected - 1);
-    await until(() => running === expected - 1, 3000, 'first batch running');
-    await send(1); // one below the limit: still reading, so this one is read and runs
-    await until(() => running === expected, 1000, 'the call that reaches the limit');
-    await send(10); // at the limit: not read
-    await sleep(150);
-    expect(running).toBe(expected);
+    const frames: Buffer[] = [];
+    for (let id = 1; id <= expected + 10; id++) frames.push(frame(encode([1, id, 'held', []])));
+    await raw.write(Buffer.concat(frames));
+    const refused: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const answer = (await raw.next(5000)) as [number, number, { code: string }];
+      expect(answer[0]).toBe(4);
+      expect(answer[2].code).toBe('UNAVAILABLE');
+      refused.push(answer[1]);
+    }
+    expect(refused.every((id) => id > expected)).toBe(true);
+    expect(running()).toBe(expected);
     await t.victimWorks(); // other connections are not affected
     release();
-    for (let i = 0; i < expected + 10; i++) await raw.next();
-    expect(running).toBe(expected + 10);
+    for (let i = 0; i < expected; i++) expect(((await raw.next(5000)) as unknown[])[0]).toBe(3);
     raw.destroy();
   }
 
-  it('default 1024: the 1024th running call stops reading, the rest wait', async () => {
-    await inFlightBoundary(undefined, 1024);
+  it('default 1024: 1024 calls run, the rest are refused UNAVAILABLE at once', async () => {
+    await boundary(undefined, 1024);
   });
 
-  it('override 8: the 8th running call stops reading, the rest wait', async () => {
-    await inFlightBoundary(8, 8);
+  it('override 8: 8 calls run, the rest are refused UNAVAILABLE at once', async () => {
+    await boundary(8, 8);
+  });
+
+  // The server says its window in HELLO: a farcall client holds calls past it back itself.
+  it('override 8: a farcall client with 30 calls at once sends 8, the rest as answers come', async () => {
+    const { t, running, release } = await heldTarget(8);
+    const client = await connect(t.url, { logger: false });
+    const calls = Array.from({ length: 30 }, () => invoke(client, 'held'));
+    await until(() => running() === 8, 2000, '8 running');
+    await sleep(50);
+    expect(running()).toBe(8);
+    release();
+    expect(await Promise.all(calls)).toEqual(Array(30).fill('done'));
+    await close(client);
+  });
+});
+
+describe('maxItems', () => {
+  it('default 1,000,000: a frame of 1,000,001 values is refused, logged; the server serves on', async () => {
+    const t = await target({ count: (items: unknown[]) => items.length });
+    const raw = await t.raw();
+    // A call whose one argument is an array32 of 1,000,001 nils, written by hand.
+    const head = Buffer.from(encode([1, 1, 'count', []]));
+    const array = Buffer.alloc(5);
+    array[0] = 0xdd;
+    array.writeUInt32BE(1_000_001, 1);
+    const body = Buffer.concat([
+      head.subarray(0, head.length - 1),
+      Buffer.from([0x91]),
+      array,
+      Buffer.alloc(1_000_001, 0xc0),
+    ]);
+    await raw.write(frame(body));
+    expect(await raw.closesWithin(2000)).toBe(true);
+    await t.log.waitFor(about(raw, /limits\.maxItems/));
+    await t.victimWorks();
+  });
+
+  it('override 110: a call of 50 items is served, one of 200 refused', async () => {
+    const t = await target({ count: (items: unknown[]) => items.length }, { maxItems: 110 });
+    const raw = await t.raw();
+    await raw.send([1, 1, 'count', [Array(50).fill(0)]]);
+    expect(await raw.next()).toEqual([3, 1, 50]);
+    await raw.send([1, 2, 'count', [Array(200).fill(0)]]);
+    expect(await raw.closesWithin(2000)).toBe(true);
+    await t.log.waitFor(about(raw, /limits\.maxItems/));
+  });
+});
+
+describe('maxHandshakes', () => {
+  it('override 4: 12 peers that never finish the opening; at most 4 are held, an honest client is served', async () => {
+    const t = await target({}, { maxHandshakes: 4 }, 'sesame');
+    const silent: RawClient[] = [];
+    for (let i = 0; i < 12; i++) silent.push(await t.raw({ handshake: false }));
+    await until(() => silent.filter((r) => !r.isClosed).length <= 4, 3000, 'evictions');
+    expect(silent.slice(0, 8).every((r) => r.isClosed)).toBe(true);
+    const honest = await connect(t.url, { authkey: 'sesame', logger: false });
+    expect(await invoke(honest, 'add', [2, 3])).toBe(5);
+    await close(honest);
+  });
+});
+
+describe('maxConnections', () => {
+  it('override 3: past 3 connections (the victim is one), a new one is closed at once, logged', async () => {
+    const t = await target({}, { maxConnections: 3 });
+    const a = await t.raw();
+    const b = await t.raw();
+    const refused = await rawConnect(t.url);
+    expect(await refused.closesWithin(1000)).toBe(true);
+    await t.log.waitFor(/limits\.maxConnections/);
+    a.destroy();
+    await until(() => t.server.connections === 2, 2000, 'a closed');
+    const again = await t.raw();
+    expect(again.isClosed).toBe(false);
+    b.destroy();
+    again.destroy();
+  });
+});
+
+describe('idleTimeoutMs', () => {
+  it('override 400 ms: a silent peer is closed, logged; a farcall client that idles is kept (it pings)', async () => {
+    const t = await target({}, { idleTimeoutMs: 400 });
+    const raw = await t.raw();
+    expect(await raw.closesWithin(3000)).toBe(true);
+    await t.log.waitFor(about(raw, /sent nothing for 400 ms \(limits\.idleTimeoutMs\)/));
+    await realSleep(1200);
+    await t.victimWorks();
+  });
+
+  it('override 400 ms: a peer that trickles a frame one byte at a time is closed', async () => {
+    const t = await target({}, { idleTimeoutMs: 400 });
+    const raw = await t.raw();
+    const bytes = frame(encode([1, 1, 'add', [1, 2]]));
+    for (let i = 0; i < bytes.length - 1 && !raw.isClosed; i++) {
+      await raw.write(bytes.subarray(i, i + 1));
+      await realSleep(100);
+    }
+    expect(raw.isClosed || (await raw.closesWithin(2000))).toBe(true);
   });
 });
 

@@ -90,7 +90,7 @@ describe('python handshake between two farcall ends', () => {
     await expect(client).rejects.toBeInstanceOf(AuthenticationError);
     const [c, d] = links();
     const other = run(c, 'client');
-    d.send(Buffer.from('940000a766617263616c6c', 'hex')); // a native HELLO's first bytes
+    d.send(Buffer.from('9400a766617263616c6c', 'hex')); // a native HELLO's first bytes
     await expect(other).rejects.toThrow(/speaks the farcall protocol/);
   });
 
