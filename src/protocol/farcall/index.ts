@@ -25,7 +25,7 @@ const exchangeCapabilities: Capabilities = {
 };
 
 function connection(
-  options: ProtocolOptions,
+  options: Pick<ProtocolOptions, 'limits'>,
   references: boolean,
   capabilities: Capabilities,
   peer: ProtocolConnection['peer'],
@@ -33,7 +33,8 @@ function connection(
   const codecs = new NativeCodecs({ limits: options.limits, references });
   return {
     caller: codecs,
-    answerer: options.answers ? codecs : undefined,
+    // Always: an end that exposes nothing still answers, with METHOD_NOT_FOUND.
+    answerer: codecs,
     control: codecs,
     route: (frame) => codecs.route(frame),
     capabilities,
