@@ -6,7 +6,7 @@
 import type { Caller } from './caller.js';
 import { Deadlines } from './deadlines.js';
 import { UsageError } from './errors.js';
-import { AUTH_HEADER, RequestVerifier, signResponse } from './http-auth.js';
+import { AUTH_HEADER, CLIENT_HEADER, RequestVerifier, signResponse } from './http-auth.js';
 import type { Limits } from './limits.js';
 import type { Logger } from './logger.js';
 import type {
@@ -30,9 +30,6 @@ export interface ExchangeContext {
   readonly logger: Logger;
   readonly authkey: Uint8Array | undefined;
 }
-
-/** Header naming the calling client, so a cancel sent in another request finds its call. */
-export const CLIENT_HEADER = 'farcall-client';
 
 /** What one server keeps for its exchanges: codecs, verifier, a responder per connection. */
 interface State {

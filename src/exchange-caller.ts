@@ -16,8 +16,7 @@ import {
   ProtocolError,
   TimeoutError,
 } from './errors.js';
-import { CLIENT_HEADER } from './exchange-answerer.js';
-import { AUTH_HEADER, signRequest, verifyResponse } from './http-auth.js';
+import { AUTH_HEADER, CLIENT_HEADER, signRequest, verifyResponse } from './http-auth.js';
 import type { Limits } from './limits.js';
 import type { Logger } from './logger.js';
 import type { Answer, Protocol, ProtocolConnection, ProtocolOptions } from './protocol/protocol.js';

@@ -24,6 +24,8 @@ export const WINDOW_MS = 120_000;
 /** Nonces remembered at most; past it, requests are refused until old ones expire. */
 const MAX_NONCES = 200_000;
 export const AUTH_HEADER = 'farcall-auth';
+/** Header naming the calling client, so a cancel sent in another request finds its call. */
+export const CLIENT_HEADER = 'farcall-client';
 
 const encoder = new TextEncoder();
 

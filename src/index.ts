@@ -48,5 +48,5 @@ export type {
   UntypedRemoteMember,
 } from './remote-type.js';
 export { type ServeOptions, type Server, serve } from './server.js';
-export { registerTransport } from './transport/schemes.js';
+export { registerTransport } from './transport/node-schemes.js';
 export type { Channel, Exchange, TransportModule } from './transport/transport.js';

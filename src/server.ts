@@ -3,14 +3,15 @@ import { UsageError } from './errors.js';
 import { answerExchange } from './exchange-answerer.js';
 import { type Limits, resolveLimits } from './limits.js';
 import { type Logger, resolveLogger } from './logger.js';
-import { loadProtocol, type ProtocolName } from './protocol/index.js';
+import type { ProtocolName } from './protocol/index.js';
+import { nodeProtocols } from './protocol/node-protocols.js';
 import type { PythonOptions } from './protocol/python/index.js';
 import { makeProxy } from './proxy.js';
 import { Registry } from './registry.js';
 import type { ResponderConfig } from './responder.js';
 import { Session } from './session.js';
 import type { ServerTlsOptions } from './transport/net.js';
-import { transportFor } from './transport/schemes.js';
+import { nodeSchemes } from './transport/node-schemes.js';
 import type { Channel, Listener, ListenOptions } from './transport/transport.js';
 
 export interface ServeOptions {
@@ -69,7 +70,7 @@ export interface Server {
  */
 export async function serve(api: object, options: ServeOptions): Promise<Server> {
   const registry = new Registry(api);
-  const protocol = await loadProtocol(options.protocol);
+  const protocol = await nodeProtocols.load(options.protocol);
   const limits = resolveLimits(options.limits);
   const logger = resolveLogger(options.logger);
   const authkey = keyBytes(options.authkey);
@@ -151,7 +152,7 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
   const listeners: Listener[] = [];
   try {
     for (const url of urls) {
-      const module = await transportFor(url);
+      const module = await nodeSchemes.transportFor(url);
       if (!module.listen) throw new UsageError(`cannot listen on '${url}'`);
       const listenOptions: ListenOptions = {
         handlers: {

@@ -3,23 +3,29 @@ import type { Protocol } from './protocol.js';
 
 export type ProtocolName = 'farcall' | 'python';
 
+export type ProtocolLoader = () => Promise<Protocol>;
+
 /**
  * Wire protocols by the name used in the `protocol` option and the `--protocol` flag. Each is
  * loaded on first use, so a program that speaks only the native protocol never loads the pickle
- * codec.
+ * codec; the browser's table has only what runs there.
  */
-const loaders: Record<ProtocolName, () => Promise<Protocol>> = {
-  farcall: async () => (await import('./farcall/index.js')).farcallProtocol,
-  python: async () => (await import('./python/index.js')).pythonProtocol,
-};
+export class ProtocolTable {
+  constructor(private readonly loaders: Readonly<Record<string, ProtocolLoader>>) {}
 
-/** Loads a protocol by name; rejects with `UsageError` naming the known ones. */
-export function loadProtocol(name: string | undefined): Promise<Protocol> {
-  const key = name ?? 'farcall';
-  if (!Object.hasOwn(loaders, key)) {
-    return Promise.reject(
-      new UsageError(`unknown protocol '${name}' (known: ${Object.keys(loaders).join(', ')})`),
-    );
+  /** Loads a protocol by name; rejects with `UsageError` naming the known ones. */
+  load(name: string | undefined): Promise<Protocol> {
+    const key = name ?? 'farcall';
+    if (!Object.hasOwn(this.loaders, key)) {
+      return Promise.reject(
+        new UsageError(
+          `unknown protocol '${name}' (known: ${Object.keys(this.loaders).join(', ')})`,
+        ),
+      );
+    }
+    return this.loaders[key]!();
   }
-  return loaders[key as ProtocolName]();
 }
+
+export const farcallLoader: ProtocolLoader = async () =>
+  (await import('./farcall/index.js')).farcallProtocol;

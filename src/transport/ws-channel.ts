@@ -172,7 +172,10 @@ export class WebSocketChannel implements Channel {
       } catch {
         (this.socket as WsInternals).terminate?.();
       }
-      if (error) setTimeout(() => (this.socket as WsInternals).terminate?.(), 1000).unref?.();
+      if (error) {
+        const timer = setTimeout(() => (this.socket as WsInternals).terminate?.(), 1000);
+        (timer as { unref?: () => void }).unref?.();
+      }
       this.finish();
     }
     return this.done.then(() => {});

@@ -25,19 +25,9 @@ import {
 } from './messages.js';
 
 export type { PythonForm } from './messages.js';
+export type { PythonOptions } from './options.js';
 
-/** Options under `python` in `serve`/`connect`. */
-export interface PythonOptions {
-  /** Client only: how calls are written (the recipe's variants). Default `'pickle'` (double). */
-  form?: PythonForm;
-  /** Pickle protocol written. Default 4 (Python >= 3.4); 2 or 3 for older readers. */
-  pickleProtocol?: 2 | 3 | 4;
-  /**
-   * Accept HMAC-MD5 in the authkey handshake (Python <= 3.11 peers only speak it). Default
-   * true. Setting false refuses those peers and any downgrade to MD5; see `handshake.ts`.
-   */
-  allowMd5?: boolean;
-}
+import type { PythonOptions } from './options.js';
 
 /**
  * farcall as a peer of the Python Cookbook's RPC recipe (11.8) over `multiprocessing.connection`:

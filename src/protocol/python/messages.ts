@@ -2,16 +2,9 @@ import { decodePickle, encodePickle } from '../../codec/pickle/index.js';
 import { ProtocolError } from '../../errors.js';
 import { jsonDumps, jsonLoads } from './json.js';
 
-/**
- * The three message forms of the Cookbook recipe (11.8). `Connection.send` pickles whatever it
- * is given, so every frame is a pickle; what is inside it tells the form:
- * - `pickle` (the recipe's main form): `send(pickle.dumps((name, args, kwargs)))`, a pickled
- *   `bytes` holding the pickled tuple; answers `send(pickle.dumps(r))` likewise;
- * - `single`: `send((name, args, kwargs))`, the tuple pickled once; answers `send(r)`;
- * - `json`: `send(json.dumps((name, args, kwargs)))`, a pickled `str` of JSON; answers
- *   `send(json.dumps(r))`, and on an error `send(json.dumps(str(e)))`.
- */
-export type PythonForm = 'pickle' | 'single' | 'json';
+import type { PythonForm } from './options.js';
+
+export type { PythonForm } from './options.js';
 
 export const PYTHON_FORMS: readonly PythonForm[] = ['pickle', 'single', 'json'];
 

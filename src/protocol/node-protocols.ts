@@ -1,0 +1,7 @@
+import { farcallLoader, ProtocolTable } from './index.js';
+
+/** The protocols of the Node build. */
+export const nodeProtocols = new ProtocolTable({
+  farcall: farcallLoader,
+  python: async () => (await import('./python/index.js')).pythonProtocol,
+});

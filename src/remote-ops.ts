@@ -1,0 +1,75 @@
+/**
+ * What a user does with a remote besides calling it: close it, call with other options, call by
+ * name, notify, list methods. The same in Node and in a browser.
+ */
+import type { CallOptions } from './caller.js';
+import { FarcallError } from './errors.js';
+import { makeProxy, proxyState } from './proxy.js';
+import { LIST_METHODS } from './registry.js';
+
+/**
+ * Closes the connection behind a remote. Pending calls reject with `ConnectionClosedError`
+ * (`requested: true`). Closing twice is harmless.
+ */
+export function close(remote: unknown): Promise<void> {
+  return proxyState(remote).caller.close();
+}
+
+/**
+ * Returns a remote that shares the connection of `remote` but makes its calls with other
+ * options: `timeout` (ms), `signal` (an `AbortSignal`), `meta` (string metadata). Cheap enough
+ * to use per call.
+ */
+export function withOptions<R>(remote: R, options: Omit<CallOptions, 'kwargs'>): R {
+  const state = proxyState(remote);
+  const merged = state.options ? { ...state.options, ...options } : options;
+  return makeProxy(state.caller, state.path, merged) as R;
+}
+
+/**
+ * Calls a method by its dotted name, for callers that only know it at run time (the CLI).
+ * Rejects like a proxy call.
+ */
+export function invoke(
+  remote: unknown,
+  method: string,
+  args: readonly unknown[] = [],
+  options?: CallOptions,
+): Promise<unknown> {
+  const state = proxyState(remote);
+  const merged =
+    state.options && options ? { ...state.options, ...options } : (options ?? state.options);
+  return state.caller.call(method, args, merged);
+}
+
+/**
+ * Calls a method with keyword arguments (Python's `f(*args, **kwargs)`). On a farcall server the
+ * function must be registered with `acceptsKwargs`; it receives them as a trailing object.
+ */
+export function callWithKwargs(
+  remote: unknown,
+  method: string,
+  args: readonly unknown[],
+  kwargs: Record<string, unknown>,
+  options?: Omit<CallOptions, 'kwargs'>,
+): Promise<unknown> {
+  return invoke(remote, method, args, { ...options, kwargs });
+}
+
+/**
+ * Sends a call that expects no answer. Throws `ConnectionClosedError` on a closed connection and
+ * `ProtocolError` where the protocol has no notifications.
+ */
+export function notify(remote: unknown, method: string, ...args: unknown[]): void {
+  const state = proxyState(remote);
+  state.caller.notify(method, args, state.options);
+}
+
+/** Lists the methods the server answers for, with namespaces (`math.mul`), sorted. */
+export async function listMethods(remote: unknown): Promise<string[]> {
+  const methods = await invoke(remote, LIST_METHODS);
+  if (!Array.isArray(methods) || !methods.every((m) => typeof m === 'string')) {
+    throw new FarcallError('the server answered the method list with something else');
+  }
+  return methods;
+}

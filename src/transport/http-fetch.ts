@@ -1,0 +1,45 @@
+/**
+ * `http://` and `https://` on the platform's `fetch` (browsers, Deno, Node): the client side
+ * only. Transport option `batch: false` is read by the caller, not here.
+ */
+import { AbortError, ConnectionClosedError } from '../errors.js';
+import type { Exchange, TransportModule } from './transport.js';
+
+function exchange(url: string): Exchange {
+  const parsed = new URL(url);
+  return {
+    peer: parsed.host,
+    path: parsed.pathname || '/',
+    async request(request) {
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          method: 'POST',
+          headers: { ...request.headers, 'content-type': request.contentType },
+          body: request.body as Uint8Array<ArrayBuffer>,
+          signal: request.signal ?? null,
+        });
+      } catch (error) {
+        if (request.signal?.aborted)
+          throw new AbortError('the request was aborted', { cause: request.signal.reason });
+        throw new ConnectionClosedError(`cannot reach ${url}: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      const body = new Uint8Array(await response.arrayBuffer());
+      const headers: Record<string, string> = {};
+      response.headers.forEach((value, name) => {
+        headers[name] = value;
+      });
+      return { status: response.status, body, headers };
+    },
+    close: async () => {},
+  };
+}
+
+export const fetchTransport: TransportModule = {
+  shape: 'exchange',
+  async dial(url) {
+    return exchange(url);
+  },
+};
