@@ -115,6 +115,7 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
   // Liveness.
   private livenessTimer: ReturnType<typeof setTimeout> | undefined;
   private heard = true;
+  private heardAny = false;
   private spoke = true;
   private quietTicks = 0;
   private drainedSinceTick = false;
@@ -168,13 +169,7 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
     try {
       const opening = this.config.protocol.open(link, this.config.protocolOptions);
       const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          reject(
-            new TimeoutError(
-              `no ${this.waitingFor} from ${this.peer} within ${limits.handshakeTimeoutMs} ms (limits.handshakeTimeoutMs): is it a ${this.config.protocol.name} ${this.config.protocolOptions.role === 'client' ? 'server' : 'client'}?`,
-            ),
-          );
-        }, limits.handshakeTimeoutMs);
+        timer = setTimeout(() => reject(this.openingTimedOut()), limits.handshakeTimeoutMs);
       });
       const connection = hasOpening ? await Promise.race([opening, deadline]) : await opening;
       this.begin(connection);
@@ -186,6 +181,18 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  private openingTimedOut(): TimeoutError {
+    const { protocol, protocolOptions, limits } = this.config;
+    const other = protocolOptions.role === 'client' ? 'server' : 'client';
+    let message = `no ${this.waitingFor} from ${this.peer} within ${limits.handshakeTimeoutMs} ms (limits.handshakeTimeoutMs): is it a ${protocol.name} ${other}?`;
+    if (!this.heardAny && other === 'server' && protocol.name === 'farcall') {
+      // A keyless multiprocessing server says nothing until it gets a pickled call.
+      message +=
+        " A Python multiprocessing server without an authkey waits silently like this: try protocol 'python'.";
+    }
+    return new TimeoutError(message);
   }
 
   private nextOpeningFrame(what: string): Promise<Uint8Array> {
@@ -208,7 +215,12 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
 
   private openingClosed(): Error {
     const cause = this.closedError;
-    const message = `the connection closed during the opening with ${this.peer}${cause ? `: ${cause.message}` : ''}`;
+    let message = `the connection closed during the opening with ${this.peer}${cause ? `: ${cause.message}` : ''}`;
+    if (!this.heardAny && this.config.protocolOptions.role === 'client') {
+      // Closed before a word: the other end did not like our first message.
+      const name = this.config.protocol.name;
+      message += ` (before its first message: is it a ${name} server?${name === 'farcall' ? " A Python multiprocessing server closes like this: try protocol 'python'." : ''})`;
+    }
     return cause instanceof FarcallError
       ? new ProtocolError(message, { cause })
       : new ConnectionClosedError(message, { cause });
@@ -242,6 +254,7 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
 
   frame(frame: Uint8Array): void {
     this.heard = true;
+    this.heardAny = true;
     if (this.state === OPENING) {
       this.early.push(frame.slice());
       this.wakeOpening?.();

@@ -10,6 +10,7 @@ import {
   ConnectionClosedError,
   type ConnectOptions,
   connect,
+  ProtocolError,
   type ProtocolName,
   TimeoutError,
   UsageError,
@@ -123,18 +124,15 @@ export async function openRemote(
       key: flags.tlsKey ? readPem(flags.tlsKey, '--tls-key') : undefined,
     };
   }
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    if (deadline === undefined) return;
-    const message = `cannot connect to ${url} within --timeout ${deadline.ms} ms`;
-    timer = setTimeout(() => reject(new TimeoutError(message)), deadline.at - Date.now());
-  });
+  // The library gives up at the deadline itself and closes what it opened: no late connection.
+  if (deadline !== undefined) options.connectTimeout = Math.max(1, deadline.at - Date.now());
   try {
-    return await Promise.race([connect(url, options), expired]);
+    return await connect(url, options);
   } catch (error) {
+    if (error instanceof TimeoutError && deadline !== undefined) {
+      throw new TimeoutError(`cannot connect to ${url} within --timeout ${deadline.ms} ms`);
+    }
     throw explainConnectError(error, url);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -144,6 +142,9 @@ function explainConnectError(error: unknown, url: string): unknown {
     return new AuthenticationError(
       `authentication with ${url} failed: ${detail(error)} (check --authkey or FARCALL_AUTHKEY)`,
     );
+  }
+  if (error instanceof ProtocolError) {
+    return new ProtocolError(`cannot talk to ${url}: ${detail(error)}`);
   }
   if (error instanceof ConnectionClosedError) {
     const cause = error.cause instanceof Error ? error.cause : error;
