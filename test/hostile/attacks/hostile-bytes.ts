@@ -53,14 +53,23 @@ export function helloBomb(): Buffer {
   ]);
 }
 
-/** A CALL body `[1, id, method, args]` whose args array is `argBytes` already encoded. */
-export function callBody(id: number, method: string, args: Uint8Array[]): Buffer {
+/**
+ * A CALL body `[1, id, method, args]`, or `[1, id, method, args, options]` with an encoded
+ * options map, from arguments already encoded.
+ */
+export function callBody(
+  id: number,
+  method: string,
+  args: Uint8Array[],
+  options?: Uint8Array,
+): Buffer {
   return Buffer.concat([
-    Buffer.from([0x94, 0x01]),
+    Buffer.from([options ? 0x95 : 0x94, 0x01]),
     pack(id),
     pack(method),
     arrayHeader(args.length),
     ...args,
+    ...(options ? [options] : []),
   ]);
 }
 
