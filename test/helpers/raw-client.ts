@@ -201,7 +201,11 @@ export async function rawConnect(url: string, codec: RawCodec = farcallCodec): P
         const body = inbox.shift();
         if (body !== undefined) {
           clearTimeout(timer);
-          resolve(codec.decode(body));
+          try {
+            resolve(codec.decode(body));
+          } catch (error) {
+            reject(error);
+          }
         } else if (isClosed) {
           clearTimeout(timer);
           reject(new Error('socket closed before a frame arrived'));
@@ -390,7 +394,8 @@ export type CallFate =
 
 /**
  * Reads frames until the answer to call `id` arrives (a RESULT or an ERROR), the connection
- * closes, or `timeoutMs` passes; frames about other ids are skipped. Never rejects.
+ * closes, or `timeoutMs` passes; frames about other ids, and frames the codec cannot read, are
+ * skipped. Never rejects.
  */
 export async function fateOf(raw: RawClient, id: number, timeoutMs = 2000): Promise<CallFate> {
   const deadline = Date.now() + timeoutMs;
@@ -401,7 +406,8 @@ export async function fateOf(raw: RawClient, id: number, timeoutMs = 2000): Prom
     try {
       message = await raw.next(left);
     } catch {
-      return raw.isClosed ? { kind: 'closed' } : { kind: 'nothing' };
+      if (raw.isClosed) return { kind: 'closed' };
+      continue; // the deadline passed (checked above), or a frame this codec cannot read
     }
     if (!Array.isArray(message) || message[1] !== id) continue;
     if (message[0] === 3) return { kind: 'result', value: message[2] };
