@@ -4,7 +4,7 @@
  * a test can stop anywhere in it. Also here: a logger that keeps its lines, to assert on why a
  * server closed a connection.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { expect } from 'vitest';
 import { decodeMsgpack, encodeMsgpack } from '../../src/codec/msgpack.js';
@@ -17,7 +17,6 @@ import {
   type Server,
   serve,
 } from '../../src/index.js';
-import { authProof } from '../../src/protocol/farcall/handshake.js';
 
 /** Deep and large enough for anything a test decodes; the server's limits are what is under test. */
 const TEST_CODEC = { maxDepth: 1000, maxItems: 100_000_000, references: true };
@@ -122,8 +121,41 @@ export interface RawClient {
   destroy(): void;
 }
 
-/** Connects a raw socket to a `tcp://HOST:PORT` url. */
-export async function rawConnect(url: string): Promise<RawClient> {
+/** How a raw client writes and reads message bodies. */
+export interface RawCodec {
+  encode(message: unknown): Uint8Array;
+  decode(body: Uint8Array): unknown;
+}
+
+/** farcall's own codec, which most of these tests use to speak; see `handCodec` for the other. */
+const farcallCodec: RawCodec = {
+  encode,
+  decode: (body) => decodeMsgpack(body, TEST_CODEC),
+};
+
+/**
+ * The authkey proof of docs/protocol.md, computed here from the document rather than imported,
+ * so a raw client checks the server against the specification.
+ */
+export function proof(
+  key: Uint8Array,
+  role: 'client' | 'server',
+  verifierChallenge: Uint8Array,
+  proverChallenge: Uint8Array,
+): Buffer {
+  return createHmac('sha256', key)
+    .update(`farcall-auth-v1 ${role}\n`)
+    .update(verifierChallenge)
+    .update(proverChallenge)
+    .digest();
+}
+
+/**
+ * Connects a raw socket to a `tcp://HOST:PORT` url. `codec` writes and reads the bodies of
+ * `send`, `next` and the handshake: farcall's codec by default; attacker tests pass `handCodec`
+ * (test/helpers/msgpack-bytes.ts) to depend on nothing they attack.
+ */
+export async function rawConnect(url: string, codec: RawCodec = farcallCodec): Promise<RawClient> {
   const { hostname, port } = new URL(url);
   const socket = net.connect({ host: hostname, port: Number(port) });
   await new Promise<void>((resolve, reject) => {
@@ -169,7 +201,11 @@ export async function rawConnect(url: string): Promise<RawClient> {
         const body = inbox.shift();
         if (body !== undefined) {
           clearTimeout(timer);
-          resolve(decodeMsgpack(body, TEST_CODEC));
+          try {
+            resolve(codec.decode(body));
+          } catch (error) {
+            reject(error);
+          }
         } else if (isClosed) {
           clearTimeout(timer);
           reject(new Error('socket closed before a frame arrived'));
@@ -199,7 +235,7 @@ export async function rawConnect(url: string): Promise<RawClient> {
       return isClosed;
     },
     write,
-    send: (message) => write(frame(encode(message))),
+    send: (message) => write(frame(codec.encode(message))),
     next,
     async handshake(authkey) {
       const hello = await next();
@@ -212,12 +248,12 @@ export async function rawConnect(url: string): Promise<RawClient> {
       if (!(serverChallenge instanceof Uint8Array)) throw new Error('server sent no challenge');
       const key = Buffer.from(authkey, 'utf8');
       const challenge = randomBytes(32);
-      await client.send([8, await authProof(key, 'client', serverChallenge, challenge), challenge]);
+      await client.send([8, proof(key, 'client', serverChallenge, challenge), challenge]);
       const answer = await next();
       if (!Array.isArray(answer) || answer[0] !== 9) {
         throw new Error(`authentication refused: ${JSON.stringify(answer)}`);
       }
-      const expected = await authProof(key, 'server', challenge, serverChallenge);
+      const expected = proof(key, 'server', challenge, serverChallenge);
       if (!Buffer.from(answer[1] as Uint8Array).equals(expected)) {
         throw new Error('server proof does not match');
       }
@@ -347,4 +383,34 @@ export async function startTarget(
       await server.close(100);
     },
   };
+}
+
+/** How a server dealt with one call from a raw client. */
+export type CallFate =
+  | { kind: 'result'; value: unknown }
+  | { kind: 'error'; error: Record<string, unknown> }
+  | { kind: 'closed' }
+  | { kind: 'nothing' };
+
+/**
+ * Reads frames until the answer to call `id` arrives (a RESULT or an ERROR), the connection
+ * closes, or `timeoutMs` passes; frames about other ids, and frames the codec cannot read, are
+ * skipped. Never rejects.
+ */
+export async function fateOf(raw: RawClient, id: number, timeoutMs = 2000): Promise<CallFate> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) return { kind: 'nothing' };
+    let message: unknown;
+    try {
+      message = await raw.next(left);
+    } catch {
+      if (raw.isClosed) return { kind: 'closed' };
+      continue; // the deadline passed (checked above), or a frame this codec cannot read
+    }
+    if (!Array.isArray(message) || message[1] !== id) continue;
+    if (message[0] === 3) return { kind: 'result', value: message[2] };
+    if (message[0] === 4) return { kind: 'error', error: message[2] as Record<string, unknown> };
+  }
 }
