@@ -290,7 +290,7 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
     const running = this.activeCalls;
     if (running > 0) {
       this.config.logger.info(
-        `${this.peer} closed its sending side; answering ${running} call(s) in flight, then closing`,
+        `${this.peer} closed its sending side (a half-close); answering ${running} call(s) in flight, then closing`,
       );
       const control = this.connection!.control;
       if (control && this.connection!.capabilities.ping) {
