@@ -1,8 +1,21 @@
 import type { CallContext } from './call-context.js';
 import { ErrorCode, RemoteError, UsageError } from './errors.js';
+import { parameterNames } from './param-names.js';
 
 /** The built-in method every server answers: the sorted list of callable method paths. */
 export const LIST_METHODS = '$farcall.methods';
+/** The built-in method that describes every callable method (`MethodInfo`), sorted by name. */
+export const DESCRIBE_METHODS = '$farcall.describe';
+
+/** What `$farcall.describe` says of one method. */
+export interface MethodInfo {
+  /** The dotted path (`math.mul`). */
+  readonly name: string;
+  /** Parameter names as the caller passes them (a context parameter left out), where known. */
+  readonly params: readonly string[];
+  /** Whether it takes keyword arguments (`acceptsKwargs`). */
+  readonly kwargs: boolean;
+}
 
 const kwargsFunctions = new WeakSet<object>();
 const contextFunctions = new WeakSet<object>();
@@ -73,6 +86,15 @@ export class Registry {
     return [...this.entries.keys()].sort();
   }
 
+  /** Every callable method with its parameter names, sorted by name. */
+  describe(): MethodInfo[] {
+    return this.methods().map((name) => {
+      const entry = this.entries.get(name)!;
+      const params = parameterNames(entry.fn);
+      return { name, params: entry.context ? params.slice(1) : params, kwargs: entry.kwargs };
+    });
+  }
+
   /**
    * Runs `method` with its arguments (and, for a function registered with `withContext`, the
    * context that `context` makes, first). Throws `RemoteError` with `METHOD_NOT_FOUND` for an
@@ -89,6 +111,7 @@ export class Registry {
     const entry = this.entries.get(method);
     if (!entry) {
       if (method === LIST_METHODS) return this.methods();
+      if (method === DESCRIBE_METHODS) return this.describe();
       throw new RemoteError({
         name: 'MethodNotFoundError',
         message: `no method named '${method}'`,

@@ -2,8 +2,8 @@
  * The registry's walk over an api object, in memory: which paths it serves, and what it skips.
  */
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/index.js';
-import { Registry } from '../../src/registry.js';
+import { acceptsKwargs, type CallContext, UsageError, withContext } from '../../src/index.js';
+import { DESCRIBE_METHODS, Registry } from '../../src/registry.js';
 
 describe('Registry: which paths an api serves', () => {
   it('serves one namespace object under every path that reaches it', () => {
@@ -79,5 +79,27 @@ describe('Registry: which paths an api serves', () => {
     let level: Record<string, unknown> = { f: () => 1 };
     for (let i = 0; i < 40; i++) level = { a: level, b: level };
     expect(() => new Registry(level)).toThrow(/more than 100000/);
+  });
+});
+
+describe('$farcall.describe', () => {
+  it('names each method and its parameters, the context parameter left out', () => {
+    const api = {
+      add: (x: number, y = 2) => x + y,
+      math: { mul: async (a: number, ...rest: number[]) => a * rest.length },
+      who: withContext((_call: CallContext, name: string) => name),
+      greet: acceptsKwargs((name: string, kw: object = {}) => `${name}${String(kw)}`),
+    };
+    const registry = new Registry(api);
+    expect(registry.describe()).toEqual([
+      { name: 'add', params: ['x', 'y'], kwargs: false },
+      { name: 'greet', params: ['name', 'kw'], kwargs: true },
+      { name: 'math.mul', params: ['a', 'rest'], kwargs: false },
+      { name: 'who', params: ['name'], kwargs: false },
+    ]);
+    const viaWire = registry.invoke(DESCRIBE_METHODS, [], undefined, () => {
+      throw new Error('no context');
+    });
+    expect(viaWire).toEqual(registry.describe());
   });
 });
