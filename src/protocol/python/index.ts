@@ -44,6 +44,7 @@ export const pythonProtocol: Protocol = {
     const settings: WireSettings = {
       pickleProtocol: python.pickleProtocol ?? 4,
       maxDepth: options.limits.maxDepth,
+      maxItems: options.limits.maxItems,
     };
     if (options.authkey !== undefined) {
       await handshake(transport, {

@@ -20,6 +20,8 @@ export interface WireSettings {
   pickleProtocol: 2 | 3 | 4;
   /** Nesting limit for decoded values (`limits.maxDepth`). */
   maxDepth: number;
+  /** Most values decoded from one pickle or JSON text, and written to one JSON text (`limits.maxItems`). */
+  maxItems: number;
 }
 
 /** A call as read off the wire, before it gets an id. */
@@ -124,7 +126,10 @@ function pickle(value: unknown, settings: WireSettings): Uint8Array {
 
 function unpickle(bytes: Uint8Array, settings: WireSettings): unknown {
   // The codec caps its depth at 1000 (its conversion recurses); a larger limit cannot apply.
-  return decodePickle(bytes, { maxDepth: Math.min(settings.maxDepth, 1000) });
+  return decodePickle(bytes, {
+    maxDepth: Math.min(settings.maxDepth, 1000),
+    maxItems: settings.maxItems,
+  });
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
