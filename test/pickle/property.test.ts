@@ -1,7 +1,7 @@
 /**
  * Property tests: arbitrary bytes never make the decoder fail with anything but a
- * `CodecError` or a `LimitError`, and every value of the supported mapping round-trips through the encoder and
- * the decoder at protocols 2, 3 and 4.
+ * `CodecError` or a `LimitError`, and every value of the supported mapping round-trips through
+ * the encoder and the decoder at protocols 2, 3 and 4.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -4,6 +4,8 @@
  * - a farcall server (`fixtures/echo-server.ts`, a child process, so a crash or a runaway heap
  *   is what the test sees) fed a 24 MiB pickle of EMPTY_DICTs by a raw socket: it must refuse
  *   it at `limits.maxItems`, close that connection, say why, and serve the next client;
+ * - the same server echoing a list that holds one 1 MiB string 300 times, sent by CPython
+ *   (which memoizes the string): the answer must not be 300 MiB.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -13,8 +15,9 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { close, connect } from '../../src/index.js';
-import { describeWithPython } from '../helpers/python.js';
+import { describeWithPython, pythonCommand } from '../helpers/python.js';
 import { header } from '../helpers/raw-client.js';
+import { runPython } from './support.js';
 
 const MiB = 1024 * 1024;
 const FIXTURE = fileURLToPath(new URL('./fixtures/echo-server.ts', import.meta.url));
@@ -121,5 +124,18 @@ describeWithPython('python protocol: a farcall server fed hostile pickles', () =
     const memory = memoryOf(child.pid!);
     expect(memory.rss).toBeLessThan(512 * MiB);
     expect(memory.peak).toBeLessThan(512 * MiB);
+  });
+
+  it('echoes one 1 MiB string held 300 times in about the size of the request', async () => {
+    const [run] = await runPython<{
+      request_bytes: number;
+      answer_bytes: number;
+      equal: boolean;
+      shared: boolean;
+    }>(pythonCommand(), 'peers/repeat_client.py', { port, size: MiB, times: 300 }, 1);
+    expect(run!.equal).toBe(true);
+    expect(run!.shared).toBe(true);
+    expect(run!.request_bytes).toBeLessThan(MiB + 4096);
+    expect(run!.answer_bytes).toBeLessThan(2 * run!.request_bytes);
   });
 });

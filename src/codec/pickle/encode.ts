@@ -24,7 +24,9 @@ export interface EncodeOptions {
 /**
  * Encodes `value` as a pickle. Shared objects are written once and referenced through the memo,
  * so sharing and cycles survive (a cycle must pass through a list, dict or protocol 4 set, as
- * in Python). Protocol 4 output does not use FRAME.
+ * in Python); equal strings are written once too, as CPython writes one `str` object. So the
+ * output and the work are linear in the value as a graph, never in its expansion as a tree: a
+ * list holding one 1 MiB string 300 times is about 1 MiB. Protocol 4 output does not use FRAME.
  *
  * @throws {CodecError} for a value with no Python counterpart (naming its type: a function, a
  *   symbol, a class instance, a typed array other than `Uint8Array`, …), an unhashable dict key

@@ -5,7 +5,9 @@
  * function named by the stream and never touches a prototype. Only the globals below are
  * accepted, each as data; any other global is refused where the stream names it.
  *
- * `decodePickle` reads protocols 0 to 5; `encodePickle` writes 2, 3 or 4 (default 4, no FRAME).
+ * `decodePickle` reads protocols 0 to 5; `encodePickle` writes 2, 3 or 4 (default 4, no FRAME),
+ * memoizing as CPython does: every object, str and global is written once and fetched from the
+ * memo after, so output size is linear in the value as a graph (equal strings count as one).
  * A refusal throws `CodecError` with a `farcall:` message naming what was refused; a limit
  * passed throws `LimitError` naming the limit. No message holds decoded content beyond a short,
  * bounded name (a refused global's, cut at 120 characters).

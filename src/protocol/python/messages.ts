@@ -20,7 +20,7 @@ export interface WireSettings {
   pickleProtocol: 2 | 3 | 4;
   /** Nesting limit for decoded values (`limits.maxDepth`). */
   maxDepth: number;
-  /** Most values decoded from one pickle or JSON text, and written to one JSON text (`limits.maxItems`). */
+  /** Most values in a pickle or JSON text read, or a JSON text written (`limits.maxItems`). */
   maxItems: number;
 }
 
