@@ -12,7 +12,7 @@ import {
   PyException,
   PyFrozenSet,
 } from '../../src/codec/pickle/index.js';
-import { CodecError, UsageError } from '../../src/errors.js';
+import { CodecError, LimitError, UsageError } from '../../src/errors.js';
 
 function hex(value: unknown, protocol: 2 | 3 | 4 = 4): string {
   return Buffer.from(encodePickle(value, { protocol })).toString('hex');
@@ -213,12 +213,13 @@ describe('pickle encode: refusals', () => {
     refusedToEncode(new PyException('ValueError', [], { state: 5 }), 'state must be');
   });
 
-  it('refuses nesting over 1000 levels', () => {
+  it('refuses nesting over 1000 levels with LimitError', () => {
     let deep: unknown = null;
     for (let i = 0; i < 2000; i++) {
       deep = [deep];
     }
-    refusedToEncode(deep, 'nested over 1000');
+    expect(() => encodePickle(deep)).toThrow(LimitError);
+    expect(() => encodePickle(deep)).toThrow('nested over 1000');
   });
 
   it('refuses a bad protocol with UsageError', () => {

@@ -30,8 +30,9 @@ export interface EncodeOptions {
  *
  * @throws {CodecError} for a value with no Python counterpart (naming its type: a function, a
  *   symbol, a class instance, a typed array other than `Uint8Array`, …), an unhashable dict key
- *   or set member, a `Date` outside years 1 to 9999, an exception that is not built in, a value
- *   that contains itself through tuples only, or nesting over 1000 levels.
+ *   or set member, a `Date` outside years 1 to 9999, an exception that is not built in, or a
+ *   value that contains itself through tuples only.
+ * @throws {LimitError} for nesting over 1000 levels (CPython's own limit, about).
  * @throws {UsageError} for a protocol other than 2, 3 or 4.
  */
 export function encodePickle(value: unknown, options: EncodeOptions = {}): Uint8Array {

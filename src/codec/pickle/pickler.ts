@@ -3,7 +3,7 @@
  * could never rebuild. Containers are written by `encode-containers.ts`, Python-specific
  * classes by `encode-objects.ts`; this file holds the scalars and the shared machinery.
  */
-import { CodecError } from '../../errors.js';
+import { CodecError, LimitError } from '../../errors.js';
 import { encodeLong } from './ints.js';
 import { OP } from './opcodes.js';
 import { StringMemo } from './string-memo.js';
@@ -54,7 +54,7 @@ export class Pickler {
     }
     this.depth++;
     if (this.depth > MAX_ENCODE_DEPTH) {
-      throw new CodecError(
+      throw new LimitError(
         `farcall: pickle cannot encode values nested over ${MAX_ENCODE_DEPTH} deep`,
       );
     }
