@@ -5,7 +5,10 @@
  *   is what the test sees) fed a 24 MiB pickle of EMPTY_DICTs by a raw socket: it must refuse
  *   it at `limits.maxItems`, close that connection, say why, and serve the next client;
  * - the same server echoing a list that holds one 1 MiB string 300 times, sent by CPython
- *   (which memoizes the string): the answer must not be 300 MiB.
+ *   (which memoizes the string): the answer must not be 300 MiB;
+ * - a farcall client (a child process too: a tree walk over a DAG would never return) calling
+ *   a rogue recipe-style Python server whose answer is a 400-byte exception with a DAG as
+ *   args: it must get a `RemoteError` with a bounded message at once.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -17,10 +20,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { close, connect } from '../../src/index.js';
 import { describeWithPython, pythonCommand } from '../helpers/python.js';
 import { header } from '../helpers/raw-client.js';
-import { runPython } from './support.js';
+import { runPython, startPython } from './support.js';
 
 const MiB = 1024 * 1024;
 const FIXTURE = fileURLToPath(new URL('./fixtures/echo-server.ts', import.meta.url));
+const INDEX = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
 
 /** A child process's resident set now and at its peak, in bytes (Linux `/proc`). */
 function memoryOf(pid: number): { rss: number; peak: number } {
@@ -137,5 +141,50 @@ describeWithPython('python protocol: a farcall server fed hostile pickles', () =
     expect(run!.shared).toBe(true);
     expect(run!.request_bytes).toBeLessThan(MiB + 4096);
     expect(run!.answer_bytes).toBeLessThan(2 * run!.request_bytes);
+  });
+});
+
+describeWithPython('python protocol: a farcall client calling a rogue Python server', () => {
+  it('gets a RemoteError with a bounded message for an exception whose args are a DAG', async () => {
+    const server = startPython(pythonCommand(), 'peers/rogue_server.py', {});
+    try {
+      const { port } = await server.next<{ port: number }>();
+      const script = `
+        import { close, connect, RemoteError } from ${JSON.stringify(INDEX)};
+        const remote = await connect('tcp://127.0.0.1:${port}', { protocol: 'python', logger: false, timeout: 5000 });
+        try {
+          await remote.anything(1);
+          console.log(JSON.stringify({ resolved: true }));
+        } catch (error) {
+          const dag = error.data?.args?.[1];
+          console.log(JSON.stringify({
+            remote: error instanceof RemoteError, name: error.name, message: error.message,
+            shared: Array.isArray(dag) && dag[0] === dag[1],
+          }));
+        }
+        await close(remote);`;
+      let stderr = '';
+      const client = spawn(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '-e', script],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      client.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      // A client that walks the DAG as a tree never prints: it is killed and the test fails.
+      const outcome = JSON.parse(await firstLine(client, () => stderr)) as Record<string, unknown>;
+      const { answer_bytes: answerBytes } = await server.next<{ answer_bytes: number }>();
+      expect(answerBytes).toBeLessThan(512);
+      expect(outcome.remote).toBe(true);
+      expect(outcome.name).toBe('ValueError');
+      const message = outcome.message as string;
+      expect(message.startsWith("('rogue', [[[[")).toBe(true);
+      expect(message.length).toBeLessThanOrEqual(4096);
+      expect(message.endsWith('…')).toBe(true);
+      expect(outcome.shared).toBe(true);
+    } finally {
+      server.kill();
+    }
   });
 });
