@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodePickle } from '../../src/codec/pickle/index.js';
 import { LimitError } from '../../src/errors.js';
-import { limited, p } from './hostile-bytes.js';
+import { limited, p, u32 } from './hostile-bytes.js';
 
 const MESSAGE = 'more than 1000 values (limits.maxItems)';
 const options = { maxItems: 1000 };
@@ -41,6 +41,17 @@ describe('pickle hostile: every push counts against maxItems', () => {
   it('counts memo GETs and DUPs: each pushes a reference a container can hold', () => {
     limited(p(0x80, 4, ']\x94', 'h\x00'.repeat(1000), '.'), MESSAGE, options);
     limited(p(0x80, 4, ']', '2'.repeat(1000), '.'), MESSAGE, options);
+  });
+
+  it('charges a big int fetched again its size: an echo would write it out at each use', () => {
+    const long = new Uint8Array(100_000).fill(0x7f);
+    const int = p(0x8b, u32(long.length), long);
+    expect(decodePickle(p(0x80, 2, int, 'q', 0, '0(h', 0, 'l.'))).toHaveLength(1);
+    limited(p(0x80, 2, int, 'q', 0, '0(h', 0, 'h', 0, 'h', 0, 'l.'), 'copies more bytes');
+    limited(p(0x80, 2, '(', int, '222l.'), 'copies more bytes');
+    // Ints of 8 bytes or less cost no more than the GET that fetches them.
+    const small = p(0x80, 2, 0x8a, 8, new Uint8Array(8).fill(0x7f), 'q', 0, '0');
+    expect(decodePickle(p(small, '(', 'h\x00'.repeat(10_000), 'l.'))).toHaveLength(10_000);
   });
 
   it('refuses a million and one EMPTY_DICTs by default, quickly and without filling the heap', () => {

@@ -58,8 +58,10 @@
  * none, so they mean corruption). Limits (`LimitError`): input over `maxBytes`; nesting over
  * `maxDepth` (default 64); more than `maxItems` (default 1,000,000) values, where every value
  * pushed counts one (a memo GET or DUP of one pushed before counts again), as do MARKs, memo
- * slots and the items that calls such as `set(list)` copy; calls copying more than twice the
- * input's bytes (`bytearray(bytes)`). Work and memory are linear in the input: lengths are
+ * slots and the items that calls such as `set(list)` copy; more than twice the input's bytes
+ * copied by calls (`bytearray(bytes)`) or pushed again as ints over 8 bytes (a memo GET or DUP
+ * of an int: the encoder writes an int at each use, as CPython does, so an echo would
+ * otherwise amplify it). Work and memory are linear in the input: lengths are
  * checked before allocating, the memo is a `Map`, every value made is charged to `maxItems`,
  * and shared values are referenced rather than copied (a memo DAG decodes to the same DAG).
  *

@@ -153,4 +153,22 @@ export class Machine implements CallContext {
     }
     return this.memo.get(index);
   }
+
+  /**
+   * Pushes a value again (a memo GET, DUP). A big int pushed again is charged its size against
+   * the copy budget: an int has no identity, so the encoder writes it out at each use (as
+   * CPython does; CPython never memoizes one, nor uses DUP), and an echo of a 1 MiB int fetched
+   * a million times would otherwise answer a terabyte.
+   *
+   * @throws {LimitError} past `maxItems` or the copy budget.
+   */
+  pushAgain(value: unknown): void {
+    if (typeof value === 'bigint' && (value >= BIG_INT || value <= -BIG_INT)) {
+      this.chargeBytes(((value < 0n ? -value : value).toString(16).length + 1) >> 1);
+    }
+    this.push(value);
+  }
 }
+
+/** Ints from here on take more than 8 bytes in a pickle; smaller ones cost what a GET does. */
+const BIG_INT = 1n << 64n;
