@@ -129,6 +129,23 @@ describe('pickle encode: sharing is written once', () => {
     expect(out.every((item, i) => item === value[i])).toBe(true);
   });
 
+  it('refuses near-copies of long strings repeated without end, with LimitError, at once', () => {
+    // 1,000 strings of 16,384 units, each one unit away from the others: telling them apart
+    // takes a read per string, so a million lookups would take a billion reads.
+    const base = 'a'.repeat(16_384);
+    const chain = Array.from(
+      { length: 1000 },
+      (_, i) => `${base.slice(0, i)}b${base.slice(i + 1)}`,
+    );
+    const few = encodePickle([...chain, ...chain.toReversed()]);
+    expect(few.length).toBeLessThan(1000 * 16_390 + 2000 * 5 + 64);
+    const out = decodePickle(few) as string[];
+    expect(out.every((text, i) => text === (i < 1000 ? chain[i] : chain[1999 - i]))).toBe(true);
+    const endless = [...chain, ...new Array<string>(1_000_000).fill(chain[999]!)];
+    expect(() => encodePickle(endless)).toThrow(LimitError);
+    expect(() => encodePickle(endless)).toThrow(/near-copies/);
+  });
+
   it('writes bytes objects once, and the same global once', () => {
     const blob = new Uint8Array(10_000);
     const bytes = encodePickle([blob, blob, new Date(0), new Date(1)], { protocol: 3 });

@@ -32,7 +32,9 @@ export interface EncodeOptions {
  *   symbol, a class instance, a typed array other than `Uint8Array`, …), an unhashable dict key
  *   or set member, a `Date` outside years 1 to 9999, an exception that is not built in, or a
  *   value that contains itself through tuples only.
- * @throws {LimitError} for nesting over 1000 levels (CPython's own limit, about).
+ * @throws {LimitError} for nesting over 1000 levels (CPython's own limit, about), or for a
+ *   value that repeats long strings which are near-copies of each other so often that finding
+ *   them in the memo would take more than linear time (see `string-memo.ts`).
  * @throws {UsageError} for a protocol other than 2, 3 or 4.
  */
 export function encodePickle(value: unknown, options: EncodeOptions = {}): Uint8Array {

@@ -12,10 +12,24 @@
  * Long strings go to a crit-bit tree per length instead: a lookup reads one code unit per
  * level and then compares against one candidate, which for the same string value is a pointer
  * comparison, so repeating a string costs a walk of the tree and nothing in its length.
+ *
+ * A walk is as deep as the strings make it: 1,000 strings that differ from the next at one
+ * later code unit make a chain 1,000 levels deep, and without identity no lookup can tell them
+ * apart reading fewer units than that. So the walks of one encode are bounded: 64 levels a
+ * lookup on average, after a first `FREE_STEPS`, which keeps the work linear in the number of
+ * lookups. Strings that differ at scattered places (any text but near-copies of one another)
+ * make trees about log2(count) deep and never come near; past it, the encode fails with a
+ * `LimitError` rather than take seconds.
  */
+import { LimitError } from '../../errors.js';
 
 /** The longest string V8 hashes over its whole content (`String::kMaxHashCalcLength`). */
 const MAX_HASHED_LENGTH = 16_383;
+
+/** Tree levels one encode may walk through beyond 64 per lookup (about 0.1 s of walking). */
+const FREE_STEPS = 1 << 24;
+/** Tree levels a lookup may walk through on average, past `FREE_STEPS`. */
+const STEPS_PER_LOOKUP = 64;
 
 class Leaf {
   constructor(
@@ -39,22 +53,38 @@ function side(text: string, branch: Branch): 0 | 1 {
   return (text.charCodeAt(branch.position) & branch.mask) === 0 ? 0 : 1;
 }
 
-/** The one leaf that can hold `text`: the one that agrees with it on every branch's bit. */
-function candidate(tree: Tree, text: string): Leaf {
-  let node = tree;
-  while (node instanceof Branch) {
-    node = node.children[side(text, node)];
-  }
-  return node;
-}
-
 /** Its maps are made on first use: most pickles are small calls, where a `Map` costs. */
 export class StringMemo {
   private hashed: Map<string, number> | undefined;
   /** Crit-bit trees of the long strings, by length: strings of one length differ somewhere. */
   private long: Map<number, Tree> | undefined;
+  /** Levels walked, less the allowance of the lookups so far: see the top of the file. */
+  private steps = -FREE_STEPS;
 
-  /** The memo index of `text`, or `undefined` when it was not written before. */
+  /**
+   * The one leaf that can hold `text`: the one that agrees with it on every branch's bit.
+   *
+   * @throws {LimitError} past the walking budget (see the top of the file).
+   */
+  private candidate(tree: Tree, text: string): Leaf {
+    this.steps -= STEPS_PER_LOOKUP;
+    let node = tree;
+    while (node instanceof Branch) {
+      if (++this.steps > 0) {
+        throw new LimitError(
+          'farcall: pickle cannot encode in bounded time a value that repeats this many long strings that are near-copies of each other',
+        );
+      }
+      node = node.children[side(text, node)];
+    }
+    return node;
+  }
+
+  /**
+   * The memo index of `text`, or `undefined` when it was not written before.
+   *
+   * @throws {LimitError} past the walking budget (see the top of the file).
+   */
   get(text: string): number | undefined {
     if (text.length <= MAX_HASHED_LENGTH) {
       return this.hashed?.get(text);
@@ -63,7 +93,7 @@ export class StringMemo {
     if (tree === undefined) {
       return undefined;
     }
-    const leaf = candidate(tree, text);
+    const leaf = this.candidate(tree, text);
     return leaf.text === text ? leaf.index : undefined;
   }
 
@@ -85,7 +115,7 @@ export class StringMemo {
       this.long.set(text.length, leaf);
       return;
     }
-    const nearest = candidate(tree, text).text;
+    const nearest = this.candidate(tree, text).text;
     let position = 0;
     while (position < text.length && nearest.charCodeAt(position) === text.charCodeAt(position)) {
       position++;
