@@ -61,9 +61,11 @@
  * slots and the items that calls such as `set(list)` copy; more than twice the input's bytes
  * copied by calls (`bytearray(bytes)`) or pushed again as ints over 8 bytes (a memo GET or DUP
  * of an int: the encoder writes an int at each use, as CPython does, so an echo would
- * otherwise amplify it). Work and memory are linear in the input: lengths are
- * checked before allocating, the memo is a `Map`, every value made is charged to `maxItems`,
- * and shared values are referenced rather than copied (a memo DAG decodes to the same DAG).
+ * otherwise amplify it). Work and memory are linear in the input: lengths are checked before
+ * allocating, the memo is a `Map`, every value made is charged to `maxItems`, and shared
+ * values are referenced rather than copied (a memo DAG decodes to the same DAG). The encoder
+ * throws `LimitError` for nesting over 1000 levels and for long strings that are near-copies
+ * of each other repeated too often to find in its memo in linear time.
  *
  * Allowed globals: the built-in exception classes (under `builtins`, `exceptions`,
  * `__builtin__`), `set`, `frozenset`, `bytearray`, `bytes`, `_codecs.encode` (only as
