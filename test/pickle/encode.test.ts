@@ -1,6 +1,7 @@
 /**
  * The encoder: the exact bytes it writes for the Python classes (the shapes CPython writes,
- * minus CPython's memo entries for intermediate values), and every value it refuses.
+ * minus CPython's memo entries for intermediate values), sharing written once (strings by
+ * value, objects by identity), and every value it refuses.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -11,7 +12,7 @@ import {
   PyException,
   PyFrozenSet,
 } from '../../src/codec/pickle/index.js';
-import { CodecError, UsageError } from '../../src/errors.js';
+import { CodecError, LimitError, UsageError } from '../../src/errors.js';
 
 function hex(value: unknown, protocol: 2 | 3 | 4 = 4): string {
   return Buffer.from(encodePickle(value, { protocol })).toString('hex');
@@ -30,31 +31,36 @@ function refusedToEncode(value: unknown, fragment: string): void {
 
 describe('pickle encode: shapes', () => {
   it('writes exceptions as GLOBAL/STACK_GLOBAL builtins.<name>, args tuple, REDUCE', () => {
-    // cbuiltins\nTypeError\n X'x' TUPLE1 BINPUT0 REDUCE BINPUT1 STOP
-    const classic = '8002636275696c74696e730a547970654572726f720a5801000000788571005271012e';
-    expect(hex(new PyException('TypeError', ['x']), 2)).toBe(classic);
-    expect(hex(new PyException('TypeError', ['x']), 3)).toBe(`8003${classic.slice(4)}`);
-    // SHORT_BINUNICODE builtins, SHORT_BINUNICODE TypeError, STACK_GLOBAL, 'x', TUPLE1, MEMOIZE…
+    // CPython 3's bytes exactly: cbuiltins\nTypeError\n BINPUT0 X'x' BINPUT1 TUPLE1 BINPUT2
+    // REDUCE BINPUT3 STOP (at protocol 2 CPython names the module `exceptions`, for Python 2).
+    const classic =
+      '8003636275696c74696e730a547970654572726f720a710058010000007871018571025271032e';
+    expect(hex(new PyException('TypeError', ['x']), 2)).toBe(`8002${classic.slice(4)}`);
+    expect(hex(new PyException('TypeError', ['x']), 3)).toBe(classic);
+    // CPython's bytes without its FRAME: 'builtins' MEMOIZE 'TypeError' MEMOIZE STACK_GLOBAL
+    // MEMOIZE 'x' MEMOIZE TUPLE1 MEMOIZE REDUCE MEMOIZE STOP.
     expect(hex(new PyException('TypeError', ['x']))).toBe(
-      '80048c086275696c74696e738c09547970654572726f72938c0178859452942e',
+      '80048c086275696c74696e73948c09547970654572726f729493948c017894859452942e',
     );
   });
 
   it('writes bytearray and bytes as CPython does at each protocol', () => {
-    // Protocol 2: builtins.bytearray(_codecs.encode('ab', 'latin1')).
+    // Protocol 2: builtins.bytearray(_codecs.encode('ab', 'latin1')), every global and str
+    // memoized; CPython memoizes the intermediate tuples and bytes too.
     expect(hex(new PyByteArray([97, 98]), 2)).toBe(
-      '8002636275696c74696e730a6279746561727261790a635f636f646563730a656e636f64650a58020000006162' +
-        '58060000006c6174696e318652855271002e',
+      '8002636275696c74696e730a6279746561727261790a7100635f636f646563730a656e636f64650a7101' +
+        '58020000006162710258060000006c6174696e3171038652855271042e',
     );
     expect(hex(new PyByteArray([97, 98]))).toBe(
-      '80048c086275696c74696e738c0962797465617272617993430261628552942e',
+      '80048c086275696c74696e73948c09627974656172726179949394430261628552942e',
     );
     expect(hex(new Uint8Array([0, 255]), 3)).toBe('8003430200ff7100' + '2e');
   });
 
-  it('writes a Date as a naive UTC datetime', () => {
+  it('writes a Date as a naive UTC datetime, its module name once', () => {
+    // 'datetime' MEMOIZE, then BINGET 0 for the class name, which is the same str.
     expect(hex(new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 678)))).toBe(
-      '80048c086461746574696d658c086461746574696d6593430a07e801020304050a58708552942e',
+      '80048c086461746574696d659468009394430a07e801020304050a58708552942e',
     );
   });
 
@@ -84,6 +90,106 @@ describe('pickle encode: shapes', () => {
   it('writes exception state with BUILD', () => {
     const error = new PyException('ValueError', ['x'], { state: { code: 7 } });
     expect((decodePickle(encodePickle(error)) as PyException).state).toEqual({ code: 7 });
+  });
+});
+
+describe('pickle encode: sharing is written once', () => {
+  it('writes a str used 1,000 times as one copy and 1,000 GETs', () => {
+    const text = 's'.repeat(1000);
+    const bytes = encodePickle(new Array(1000).fill(text));
+    // The list (EMPTY_LIST MEMOIZE MARK … APPENDS), one BINUNICODE of 1000 bytes and its
+    // MEMOIZE, then 999 BINGETs of 2 bytes each.
+    expect(bytes.length).toBe(2 + 3 + 1005 + 1 + 999 * 2 + 1 + 1);
+    const out = decodePickle(bytes) as string[];
+    expect(out).toHaveLength(1000);
+    expect(out.every((item) => item === text)).toBe(true);
+  });
+
+  it('writes a 1 MiB str used 300 times once, at every protocol', () => {
+    const text = 'm'.repeat(1024 * 1024);
+    for (const protocol of [2, 3, 4] as const) {
+      const bytes = encodePickle(new Array(300).fill(text), { protocol });
+      expect(bytes.length).toBeLessThan(text.length + 300 * 5 + 64);
+      expect((decodePickle(bytes) as string[]).every((item) => item === text)).toBe(true);
+    }
+  });
+
+  it('keeps distinct long strings of one length apart (no false GET), each written once', () => {
+    // Past V8's hashed length: 300 strings of 20,000 units that differ in one unit each.
+    const base = 'b'.repeat(20_000);
+    const texts = Array.from({ length: 300 }, (_, i) => {
+      const at = (i * 7919) % base.length;
+      return `${base.slice(0, at)}${String.fromCharCode(0x100 + i)}${base.slice(at + 1)}`;
+    });
+    const value = [...texts, ...texts.toReversed(), base, base];
+    const bytes = encodePickle(value);
+    expect(bytes.length).toBeLessThan(301 * 20_002 + 602 * 5 + 64);
+    const out = decodePickle(bytes) as string[];
+    expect(out).toHaveLength(value.length);
+    expect(out.every((item, i) => item === value[i])).toBe(true);
+  });
+
+  it('refuses near-copies of long strings repeated without end, with LimitError, at once', () => {
+    // 1,000 strings of 16,384 units, each one unit away from the others: telling them apart
+    // takes a read per string, so a million lookups would take a billion reads.
+    const base = 'a'.repeat(16_384);
+    const chain = Array.from(
+      { length: 1000 },
+      (_, i) => `${base.slice(0, i)}b${base.slice(i + 1)}`,
+    );
+    const few = encodePickle([...chain, ...chain.toReversed()]);
+    expect(few.length).toBeLessThan(1000 * 16_390 + 2000 * 5 + 64);
+    const out = decodePickle(few) as string[];
+    expect(out.every((text, i) => text === (i < 1000 ? chain[i] : chain[1999 - i]))).toBe(true);
+    const endless = [...chain, ...new Array<string>(1_000_000).fill(chain[999]!)];
+    expect(() => encodePickle(endless)).toThrow(LimitError);
+    expect(() => encodePickle(endless)).toThrow(/near-copies/);
+  });
+
+  it('writes bytes objects once, and the same global once', () => {
+    const blob = new Uint8Array(10_000);
+    const bytes = encodePickle([blob, blob, new Date(0), new Date(1)], { protocol: 3 });
+    expect(bytes.length).toBeLessThan(10_000 + 2 * 30 + 64);
+    const [a, b] = decodePickle(bytes) as Uint8Array[];
+    expect(a).toBe(b);
+  });
+
+  it('encodes a DAG 50 levels deep (2^50 paths) in linear size, sharing kept', () => {
+    // Non-empty at the bottom: CPython and this encoder write every empty tuple anew.
+    let list: unknown[] = [0];
+    let tuple: readonly unknown[] = Object.freeze([0]);
+    let dict: Record<string, unknown> = { z: 0 };
+    for (let level = 0; level < 50; level++) {
+      list = [list, list];
+      tuple = Object.freeze([tuple, tuple]);
+      dict = { a: dict, b: dict };
+    }
+    for (const value of [list, tuple, dict]) {
+      for (const protocol of [2, 3, 4] as const) {
+        const bytes = encodePickle(value, { protocol });
+        expect(bytes.length).toBeLessThan(50 * 16);
+        let level = decodePickle(bytes) as Record<string, unknown>;
+        for (let depth = 0; depth < 50; depth++) {
+          const [first, second] = Array.isArray(level) ? level : [level.a, level.b];
+          expect(first).toBe(second);
+          level = first as Record<string, unknown>;
+        }
+      }
+    }
+  });
+
+  it('checks a key shared by many dict keys for hashability once', () => {
+    let shared: readonly unknown[] = Object.freeze([]);
+    for (let level = 0; level < 50; level++) {
+      shared = Object.freeze([shared, shared]);
+    }
+    const keys = Array.from({ length: 5000 }, (_, i) => Object.freeze([i, shared]));
+    const dict = new Map(keys.map((key, i) => [key, i]));
+    const bytes = encodePickle(dict);
+    const out = decodePickle(bytes) as Map<readonly unknown[], number>;
+    expect(out.size).toBe(5000);
+    const decodedKeys = [...out.keys()];
+    expect(decodedKeys[0]![1]).toBe(decodedKeys[4999]![1]);
   });
 });
 
@@ -124,12 +230,13 @@ describe('pickle encode: refusals', () => {
     refusedToEncode(new PyException('ValueError', [], { state: 5 }), 'state must be');
   });
 
-  it('refuses nesting over 1000 levels', () => {
+  it('refuses nesting over 1000 levels with LimitError', () => {
     let deep: unknown = null;
     for (let i = 0; i < 2000; i++) {
       deep = [deep];
     }
-    refusedToEncode(deep, 'nested over 1000');
+    expect(() => encodePickle(deep)).toThrow(LimitError);
+    expect(() => encodePickle(deep)).toThrow('nested over 1000');
   });
 
   it('refuses a bad protocol with UsageError', () => {

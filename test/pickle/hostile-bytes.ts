@@ -1,7 +1,7 @@
 /** Building hostile pickles by hand, and asserting that they are refused. */
 import { expect } from 'vitest';
 import { type DecodeOptions, decodePickle } from '../../src/codec/pickle/index.js';
-import { CodecError } from '../../src/errors.js';
+import { CodecError, LimitError } from '../../src/errors.js';
 
 export type Part = string | number | Uint8Array;
 
@@ -34,16 +34,30 @@ export function sbu(text: string): Uint8Array {
   return p(0x8c, text.length, text);
 }
 
-/** Asserts that decoding throws a `CodecError` whose message holds `fragment`. */
-export function refused(bytes: Uint8Array, fragment: string, options?: DecodeOptions): CodecError {
+function refusal<E extends Error>(
+  kind: new (...args: never[]) => E,
+  bytes: Uint8Array,
+  fragment: string,
+  options?: DecodeOptions,
+): E {
   let error: unknown;
   try {
     decodePickle(bytes, options);
   } catch (caught) {
     error = caught;
   }
-  expect(error, `expected a refusal containing "${fragment}"`).toBeInstanceOf(CodecError);
-  expect((error as CodecError).message).toContain(fragment);
-  expect((error as CodecError).message.startsWith('farcall: ')).toBe(true);
-  return error as CodecError;
+  expect(error, `expected a refusal containing "${fragment}"`).toBeInstanceOf(kind);
+  expect((error as E).message).toContain(fragment);
+  expect((error as E).message.startsWith('farcall: ')).toBe(true);
+  return error as E;
+}
+
+/** Asserts that decoding throws a `CodecError` (malformed input) whose message holds `fragment`. */
+export function refused(bytes: Uint8Array, fragment: string, options?: DecodeOptions): CodecError {
+  return refusal(CodecError, bytes, fragment, options);
+}
+
+/** Asserts that decoding throws a `LimitError` (a limit passed) whose message holds `fragment`. */
+export function limited(bytes: Uint8Array, fragment: string, options?: DecodeOptions): LimitError {
+  return refusal(LimitError, bytes, fragment, options);
 }

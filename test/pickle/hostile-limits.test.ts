@@ -1,11 +1,12 @@
 /**
  * Hand-built hostile pickles that attack the decoder's bookkeeping: truncation, huge lengths,
- * deep nesting, memo tricks, quadratic copying and stack underflow. Each must be refused with
- * a `CodecError`, quickly.
+ * deep nesting, memo tricks, quadratic copying and stack underflow. Each must be refused
+ * quickly, with a `CodecError` when it is malformed and a `LimitError` when it passes a limit.
+ * Item floods (every kind of push against `maxItems`) are in `hostile-items.test.ts`.
  */
 import { describe, expect, it } from 'vitest';
 import { decodePickle, encodePickle, PyException } from '../../src/codec/pickle/index.js';
-import { p, refused, u32, u64 } from './hostile-bytes.js';
+import { limited, p, refused, u32, u64 } from './hostile-bytes.js';
 
 describe('pickle hostile: truncation and lengths', () => {
   const samples = [
@@ -58,7 +59,7 @@ describe('pickle hostile: truncation and lengths', () => {
   });
 
   it('refuses input over maxBytes', () => {
-    refused(p('N.'), 'over maxBytes', { maxBytes: 1 });
+    limited(p('N.'), 'over maxBytes', { maxBytes: 1 });
   });
 });
 
@@ -68,19 +69,19 @@ describe('pickle hostile: depth, items and memo', () => {
   it('refuses 100k nested lists by maxDepth, quickly', () => {
     const bytes = p(']'.repeat(n), 'a'.repeat(n - 1), '.');
     const started = performance.now();
-    refused(bytes, 'maxDepth (64)');
+    limited(bytes, 'deeper than 64 levels (limits.maxDepth)');
     expect(performance.now() - started).toBeLessThan(2000);
   });
 
   it('refuses 100k nested MARKs and nested TUPLE1s', () => {
-    refused(p('('.repeat(n), 'l'.repeat(n), '.'), 'too many MARKs');
-    refused(p(0x80, 2, 'N', '\x85'.repeat(n), '.'), 'maxDepth');
+    limited(p('('.repeat(n), 'l'.repeat(n), '.'), 'too many MARKs');
+    limited(p(0x80, 2, 'N', '\x85'.repeat(n), '.'), 'limits.maxDepth');
   });
 
   it('honours a custom maxDepth', () => {
     const nested = p(']'.repeat(5), 'a'.repeat(4), '.');
     expect(() => decodePickle(nested, { maxDepth: 5 })).not.toThrow();
-    refused(nested, 'maxDepth (4)', { maxDepth: 4 });
+    limited(nested, 'deeper than 4 levels (limits.maxDepth)', { maxDepth: 4 });
   });
 
   it('refuses a missing memo entry', () => {
@@ -94,19 +95,20 @@ describe('pickle hostile: depth, items and memo', () => {
   });
 
   it('refuses a MEMOIZE flood past maxItems', () => {
-    refused(p(0x80, 4, 'N', '\x94'.repeat(1001), '.'), 'maxItems (1000)', { maxItems: 1000 });
-    refused(p(0x80, 4, 'N', '\x94'.repeat(20_000), '.'), 'maxItems (10000)', { maxItems: 10_000 });
+    const options = { maxItems: 1000 };
+    limited(p(0x80, 4, 'N', '\x94'.repeat(1001), '.'), '1000 values (limits.maxItems)', options);
+    limited(p(0x80, 4, 'N', '\x94'.repeat(20_000), '.'), '10000 values', { maxItems: 10_000 });
   });
 
   it('refuses more than a million items by default', () => {
-    refused(p(']', '(', 'N'.repeat(1_000_001), 'e.'), 'maxItems (1000000)');
+    limited(p(']', '(', 'N'.repeat(1_000_001), 'e.'), 'more than 1000000 values (limits.maxItems)');
   });
 
   it('refuses copying a memoized list over and over (quadratic work)', () => {
     const list = p(']q', 0, '(', 'K\x01'.repeat(n), 'e0');
     const copy = p('cbuiltins\nset\nh', 0, 0x85, 'R0');
     const bytes = p(0x80, 2, list, ...new Array<Uint8Array>(20).fill(copy), 'N.');
-    refused(bytes, 'maxItems');
+    limited(bytes, 'limits.maxItems');
   });
 
   it('refuses copying memoized bytes over and over (quadratic work)', () => {
@@ -114,7 +116,7 @@ describe('pickle hostile: depth, items and memo', () => {
     const blob = p('B', u32(size), new Uint8Array(size), 'q', 0, '0');
     const copy = p('cbuiltins\nbytearray\nh', 0, 0x85, 'R0');
     const bytes = p(0x80, 3, blob, ...new Array<Uint8Array>(20).fill(copy), 'N.');
-    refused(bytes, 'copies more bytes');
+    limited(bytes, 'copies more bytes');
   });
 });
 

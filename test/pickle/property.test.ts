@@ -1,7 +1,7 @@
 /**
  * Property tests: arbitrary bytes never make the decoder fail with anything but a
- * `CodecError`, and every value of the supported mapping round-trips through the encoder and
- * the decoder at protocols 2, 3 and 4.
+ * `CodecError` or a `LimitError`, and every value of the supported mapping round-trips through
+ * the encoder and the decoder at protocols 2, 3 and 4.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -13,15 +13,18 @@ import {
   PyException,
   PyFrozenSet,
 } from '../../src/codec/pickle/index.js';
-import { CodecError } from '../../src/errors.js';
+import { CodecError, LimitError } from '../../src/errors.js';
 
-/** Decodes, and says whether it returned or threw a `CodecError`; rethrows anything else. */
+/**
+ * Decodes, and says whether it returned or threw a `CodecError` or `LimitError`; rethrows
+ * anything else.
+ */
 function decodeOrRefuse(bytes: Uint8Array): 'value' | 'refused' {
   try {
     decodePickle(bytes);
     return 'value';
   } catch (error) {
-    if (error instanceof CodecError) {
+    if (error instanceof CodecError || error instanceof LimitError) {
       return 'refused';
     }
     throw error;
@@ -46,7 +49,7 @@ const seeds = [
 ];
 
 describe('pickle property: hostile input', () => {
-  it('random bytes decode or throw CodecError, quickly', () => {
+  it('random bytes decode or throw CodecError or LimitError, quickly', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
         decodeOrRefuse(bytes);
@@ -55,7 +58,7 @@ describe('pickle property: hostile input', () => {
     );
   });
 
-  it('random bytes after a protocol header decode or throw CodecError', () => {
+  it('random bytes after a protocol header decode or throw CodecError or LimitError', () => {
     fc.assert(
       fc.property(fc.constantFrom(2, 3, 4, 5), fc.uint8Array({ maxLength: 100 }), (proto, tail) => {
         decodeOrRefuse(Uint8Array.of(0x80, proto, ...tail, 0x2e));
@@ -64,7 +67,7 @@ describe('pickle property: hostile input', () => {
     );
   });
 
-  it('random opcode sequences decode or throw CodecError', () => {
+  it('random opcode sequences decode or throw CodecError or LimitError', () => {
     // Opcodes with well-formed arguments, so the stack machine itself is exercised rather than
     // the length checks that random bytes mostly hit.
     const snippets = [
@@ -118,7 +121,7 @@ describe('pickle property: hostile input', () => {
     );
   });
 
-  it('mutated valid pickles decode or throw CodecError', () => {
+  it('mutated valid pickles decode or throw CodecError or LimitError', () => {
     const mutation = fc.record({
       seed: fc.constantFrom(...seeds),
       edits: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), {

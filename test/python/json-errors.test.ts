@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, ProtocolError } from '../../src/errors.js';
+import { ErrorCode, LimitError, ProtocolError } from '../../src/errors.js';
 import { pyRepr, pythonStr, toPythonException } from '../../src/protocol/python/errors.js';
 import { jsonDumps, jsonLoads } from '../../src/protocol/python/json.js';
 
@@ -17,6 +17,7 @@ describe('python json', () => {
   it('refuses what json.dumps refuses, and nesting past the limit', () => {
     expect(() => jsonDumps(new Uint8Array(2))).toThrow(/Uint8Array/);
     expect(() => jsonDumps(new Set([1]))).toThrow(/Set/);
+    expect(() => jsonDumps([[[1]]], 2)).toThrow(LimitError);
     expect(() => jsonDumps([[[1]]], 2)).toThrow(/deeply/);
   });
 
@@ -33,11 +34,12 @@ describe('python json', () => {
     expect(Object.keys(parsed)).toEqual(['__proto__']);
   });
 
-  it('refuses malformed JSON and deep nesting with ProtocolError', () => {
+  it('refuses malformed JSON with ProtocolError and deep nesting with LimitError', () => {
     for (const text of ['[1,', '{"a" 1}', '"x', '[1] 2', 'nope', '{1: 2}', '"a\nb"']) {
       expect(() => jsonLoads(text), text).toThrow(ProtocolError);
     }
-    expect(() => jsonLoads('[[[1]]]', 2)).toThrow(/deep/);
+    expect(() => jsonLoads('[[[1]]]', 2)).toThrow(LimitError);
+    expect(() => jsonLoads('[[[1]]]', 2)).toThrow(/deeper than 2 levels/);
   });
 });
 

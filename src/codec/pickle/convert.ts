@@ -4,7 +4,7 @@
  * so shared references stay shared, cycles come out as cycles, and the work is linear in the
  * size of the graph. Depth is checked here, on the path from the root.
  */
-import { CodecError } from '../../errors.js';
+import { CodecError, LimitError } from '../../errors.js';
 import {
   DictNode,
   ExceptionNode,
@@ -22,7 +22,10 @@ export class Converter {
 
   constructor(private readonly maxDepth: number) {}
 
-  /** @throws {CodecError} past `maxDepth`, or for a global or datetime part used as a value. */
+  /**
+   * @throws {LimitError} past `maxDepth`.
+   * @throws {CodecError} for a global or datetime part used as a value.
+   */
   convert(node: unknown): unknown {
     if (typeof node !== 'object' || node === null) {
       return node;
@@ -52,7 +55,9 @@ export class Converter {
     }
     this.depth++;
     if (this.depth > this.maxDepth) {
-      throw new CodecError(`farcall: pickle nests deeper than maxDepth (${this.maxDepth})`);
+      throw new LimitError(
+        `farcall: pickle nests deeper than ${this.maxDepth} levels (limits.maxDepth)`,
+      );
     }
     const value = this.convertContainer(node);
     this.depth--;
@@ -94,19 +99,17 @@ export class Converter {
    * `__proto__` is an ordinary own property and never reaches a prototype.
    */
   private convertDict(node: DictNode): unknown {
-    const stringKeys =
-      !node.ordered && [...node.entries.keys()].every((k) => typeof k === 'string');
-    if (!stringKeys) {
+    if (node.ordered || !node.hasOnlyStringKeys()) {
       const map = new Map<unknown, unknown>();
       this.done.set(node, map);
-      for (const [key, value] of node.entries) {
+      for (const [key, value] of node.entries()) {
         map.set(this.convert(key), this.convert(value));
       }
       return map;
     }
     const object: Record<string, unknown> = {};
     this.done.set(node, object);
-    for (const [key, value] of node.entries) {
+    for (const [key, value] of node.entries()) {
       Object.defineProperty(object, key as string, {
         value: this.convert(value),
         writable: true,

@@ -2,9 +2,12 @@
  * `decodePickle`: runs the opcodes on a stack machine (`machine.ts`, `ops-*.ts`) to build a
  * node graph, then converts the graph to JavaScript values (`convert.ts`). The loop never
  * recurses, every length is checked against the remaining input before it is used, and the
- * work done is linear in the input size.
+ * work done is linear in the input size. Every value pushed is charged against `maxItems`, so
+ * the heap a pickle makes is bounded by `maxItems` times a small constant (a few hundred bytes
+ * at worst: an empty `Set` is one of the largest values one opcode can make) plus the input's
+ * size for strings, bytes and ints.
  */
-import { CodecError, UsageError } from '../../errors.js';
+import { CodecError, LimitError, UsageError } from '../../errors.js';
 import { Converter } from './convert.js';
 import { type DecodeLimits, Machine } from './machine.js';
 import { opName } from './opcodes.js';
@@ -25,8 +28,9 @@ export interface DecodeOptions {
   /** Largest input accepted, in bytes; default: no limit beyond the input itself. */
   maxBytes?: number;
   /**
-   * Most container items (a dict entry counts once) plus memo entries in total, including
-   * the items that calls such as `set(list)` copy; default 1,000,000.
+   * Most values in total, default 1,000,000: every value an opcode pushes counts one (a
+   * container, a string, a number, a memo GET of a value pushed before, a DUP), as do every
+   * MARK, every memo slot, and every item that a call such as `set(list)` copies.
    */
   maxItems?: number;
 }
@@ -69,10 +73,12 @@ function resolveLimits(options: DecodeOptions): DecodeLimits {
  * Bytes after the STOP opcode are refused (CPython ignores them; a framed RPC message has
  * none, so trailing bytes mean corruption).
  *
- * @throws {CodecError} for every refusal: a global not on the allow-list (named in the
- *   message), an unsupported or unknown opcode (named), a truncated stream, a stack underflow,
- *   a missing memo entry, an argument shape an allowed call does not take, trailing bytes, or
- *   input past `maxBytes`, `maxDepth` or `maxItems`.
+ * @throws {CodecError} for malformed or refused input: a global not on the allow-list (named
+ *   in the message), an unsupported or unknown opcode (named), a truncated stream, a stack
+ *   underflow, a missing memo entry, an argument shape an allowed call does not take, trailing
+ *   bytes.
+ * @throws {LimitError} for input past `maxBytes`, `maxDepth` (`limits.maxDepth` in the
+ *   message) or `maxItems` (`limits.maxItems`), or copies past twice the input's size.
  * @throws {UsageError} when `bytes` is not a `Uint8Array` or an option is not a positive
  *   integer (or `maxDepth` is above 1000).
  */
@@ -83,7 +89,7 @@ export function decodePickle(bytes: Uint8Array, options: DecodeOptions = {}): un
   const limits = resolveLimits(options);
   const maxBytes = limitOption(options.maxBytes, Number.POSITIVE_INFINITY, 'maxBytes');
   if (bytes.length > maxBytes) {
-    throw new CodecError(`farcall: pickle of ${bytes.length} bytes is over maxBytes (${maxBytes})`);
+    throw new LimitError(`farcall: pickle of ${bytes.length} bytes is over maxBytes (${maxBytes})`);
   }
   const machine = new Machine(bytes, limits);
   run(machine);

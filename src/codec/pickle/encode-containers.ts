@@ -82,7 +82,7 @@ export function saveDict(
   p.memoize(dict);
   const flat: unknown[] = [];
   for (const [key, value] of entries) {
-    assertHashable(key, 'dict key');
+    assertHashable(p, key, 'dict key');
     flat.push(key, value);
   }
   p.withMutable(() => {
@@ -107,7 +107,7 @@ export function saveSet(p: Pickler, set: ReadonlySet<unknown>): void {
   const frozen = set instanceof PyFrozenSet;
   const items = [...set];
   for (const item of items) {
-    assertHashable(item, frozen ? 'frozenset member' : 'set member');
+    assertHashable(p, item, frozen ? 'frozenset member' : 'set member');
   }
   if (p.protocol >= 4 && !frozen) {
     p.out.u8(OP.EMPTY_SET);
@@ -155,35 +155,35 @@ export function dropIfMemoized(p: Pickler, value: object, finalOp: number): void
 /**
  * @throws {CodecError} for a dict key or set member Python cannot hash: a list, dict, set or
  *   bytearray, also inside a tuple or frozenset.
+ *
+ * Tuples and frozensets found hashable are remembered for the whole encode, so the check walks
+ * each of them once however many keys share them; it keeps its own stack, not the call stack.
  */
-export function assertHashable(value: unknown, what: string, seen = new Set<object>()): void {
-  // Past 1000 values the check stops: the encoder refuses nesting that deep anyway.
-  if (typeof value !== 'object' || value === null || seen.has(value) || seen.size > 1000) {
-    return;
-  }
-  seen.add(value);
-  if (Array.isArray(value) && Object.isFrozen(value)) {
-    for (const item of value) {
-      assertHashable(item, what, seen);
+export function assertHashable(p: Pickler, value: unknown, what: string): void {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const item = pending.pop();
+    if (typeof item !== 'object' || item === null || p.isKnownHashable(item)) {
+      continue;
     }
-    return;
-  }
-  if (value instanceof PyFrozenSet) {
-    for (const item of value) {
-      assertHashable(item, what, seen);
+    if ((Array.isArray(item) && Object.isFrozen(item)) || item instanceof PyFrozenSet) {
+      p.markHashable(item);
+      for (const member of item as Iterable<unknown>) {
+        pending.push(member);
+      }
+      continue;
     }
-    return;
-  }
-  const unhashable =
-    Array.isArray(value) ||
-    value instanceof Set ||
-    value instanceof Map ||
-    value instanceof PyByteArray ||
-    Object.getPrototypeOf(value) === Object.prototype ||
-    Object.getPrototypeOf(value) === null;
-  if (unhashable) {
-    throw new CodecError(
-      `farcall: pickle ${what} must be hashable in Python (got a mutable container)`,
-    );
+    const unhashable =
+      Array.isArray(item) ||
+      item instanceof Set ||
+      item instanceof Map ||
+      item instanceof PyByteArray ||
+      Object.getPrototypeOf(item) === Object.prototype ||
+      Object.getPrototypeOf(item) === null;
+    if (unhashable) {
+      throw new CodecError(
+        `farcall: pickle ${what} must be hashable in Python (got a mutable container)`,
+      );
+    }
   }
 }

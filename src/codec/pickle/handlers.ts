@@ -108,7 +108,7 @@ export const orderedDictHandler: GlobalHandler = (args, context, name) => {
     if (!valid || pair.items.length !== 2) {
       throw badArgs(name, 'no argument or one list of pairs');
     }
-    dict.entries.set(pair.items[0], pair.items[1]);
+    dict.set(pair.items[0], pair.items[1]);
   }
   return dict;
 };

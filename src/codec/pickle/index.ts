@@ -5,8 +5,12 @@
  * function named by the stream and never touches a prototype. Only the globals below are
  * accepted, each as data; any other global is refused where the stream names it.
  *
- * `decodePickle` reads protocols 0 to 5; `encodePickle` writes 2, 3 or 4 (default 4, no FRAME).
- * Every refusal throws `CodecError` with a `farcall:` message naming what was refused.
+ * `decodePickle` reads protocols 0 to 5; `encodePickle` writes 2, 3 or 4 (default 4, no FRAME),
+ * memoizing as CPython does: every object, str and global is written once and fetched from the
+ * memo after, so output size is linear in the value as a graph (equal strings count as one).
+ * A refusal throws `CodecError` with a `farcall:` message naming what was refused; a limit
+ * passed throws `LimitError` naming the limit. No message holds decoded content beyond a short,
+ * bounded name (a refused global's, cut at 120 characters).
  *
  * Value mapping (Python → JavaScript when decoding; JavaScript → Python when encoding):
  *
@@ -47,15 +51,21 @@
  * - Anything else fails to encode with a `CodecError` naming its type (functions, symbols,
  *   class instances, other typed arrays).
  *
- * Refusals and limits (all `CodecError`): a global not on the allow-list, named, at the opcode
- * that names it; INST, OBJ, NEWOBJ, NEWOBJ_EX, EXT1/2/4, PERSID, BINPERSID, NEXT_BUFFER and
- * READONLY_BUFFER always; BUILD on anything but an exception; unknown opcodes; truncated input;
- * stack underflow; missing memo entries; bytes after STOP (CPython ignores them; a framed
- * message has none, so they mean corruption); input over `maxBytes`; nesting over `maxDepth`
- * (default 64); more than `maxItems` (default 1,000,000) container items plus memo entries.
- * Work and memory are linear in the input: lengths are checked before allocating, the memo
- * is a `Map`, shared values are referenced rather than copied, and the copies that calls make
- * (`set(list)`, `bytearray(bytes)`) are charged to `maxItems` or to twice the input size.
+ * Refusals (`CodecError`): a global not on the allow-list, named, at the opcode that names it;
+ * INST, OBJ, NEWOBJ, NEWOBJ_EX, EXT1/2/4, PERSID, BINPERSID, NEXT_BUFFER and READONLY_BUFFER
+ * always; BUILD on anything but an exception; unknown opcodes; truncated input; stack
+ * underflow; missing memo entries; bytes after STOP (CPython ignores them; a framed message has
+ * none, so they mean corruption). Limits (`LimitError`): input over `maxBytes`; nesting over
+ * `maxDepth` (default 64); more than `maxItems` (default 1,000,000) values, where every value
+ * pushed counts one (a memo GET or DUP of one pushed before counts again), as do MARKs, memo
+ * slots and the items that calls such as `set(list)` copy; more than twice the input's bytes
+ * copied by calls (`bytearray(bytes)`) or pushed again as ints over 8 bytes (a memo GET or DUP
+ * of an int: the encoder writes an int at each use, as CPython does, so an echo would
+ * otherwise amplify it). Work and memory are linear in the input: lengths are checked before
+ * allocating, the memo is a `Map`, every value made is charged to `maxItems`, and shared
+ * values are referenced rather than copied (a memo DAG decodes to the same DAG). The encoder
+ * throws `LimitError` for nesting over 1000 levels and for long strings that are near-copies
+ * of each other repeated too often to find in its memo in linear time.
  *
  * Allowed globals: the built-in exception classes (under `builtins`, `exceptions`,
  * `__builtin__`), `set`, `frozenset`, `bytearray`, `bytes`, `_codecs.encode` (only as

@@ -2,7 +2,7 @@
  * The state of one decode: the input cursor, the stack, the mark stack, the memo and the
  * limits. The opcode handlers in `ops-*.ts` act on it.
  */
-import { CodecError } from '../../errors.js';
+import { CodecError, LimitError } from '../../errors.js';
 import type { CallContext } from './handlers.js';
 import { Reader } from './reader.js';
 
@@ -22,6 +22,7 @@ export class Machine implements CallContext {
   readonly memo = new Map<number, unknown>();
   /** The value STOP returned; set once, when decoding ends. */
   result: { value: unknown } | undefined;
+  /** Values pushed, memo slots and copied items so far; see `chargeItems`. */
   private items = 0;
   private copiedBytes = 0;
   private readonly maxMarks: number;
@@ -40,7 +41,17 @@ export class Machine implements CallContext {
     this.maxCopiedBytes = 2 * bytes.length;
   }
 
+  /**
+   * Pushes `value`, charging it against `maxItems`. Every opcode that makes a value pushes it
+   * here (a memo GET and DUP too: each pushes a reference that a container may then hold), so
+   * no stream can allocate more than `maxItems` values, whatever they are.
+   *
+   * @throws {LimitError} past `maxItems`.
+   */
   push(value: unknown): void {
+    if (++this.items > this.limits.maxItems) {
+      this.overItems();
+    }
     this.stack.push(value);
   }
 
@@ -60,13 +71,19 @@ export class Machine implements CallContext {
     return this.stack[this.stack.length - 1];
   }
 
-  /** @throws {CodecError} when more marks than the depth limit allows are open. */
+  /**
+   * Opens a MARK: a new stack, charged against `maxItems` like a value.
+   *
+   * @throws {LimitError} when more marks than the depth limit allows are open, or past
+   *   `maxItems`.
+   */
   mark(): void {
     if (this.marks.length >= this.maxMarks) {
-      throw new CodecError(
-        `farcall: pickle nests deeper than maxDepth (${this.limits.maxDepth}) allows (too many MARKs)`,
+      throw new LimitError(
+        `farcall: pickle nests deeper than ${this.limits.maxDepth} levels (limits.maxDepth): too many MARKs open`,
       );
     }
+    this.chargeItems(1);
     this.marks.push(this.stack);
     this.stack = [];
   }
@@ -90,25 +107,38 @@ export class Machine implements CallContext {
     return this.marks.length;
   }
 
-  /** @throws {CodecError} past `maxItems` container items and memo entries in total. */
+  /**
+   * Counts `count` more items against `maxItems`: besides pushes and MARKs, each new memo slot
+   * and each item a call copies (`set(list)`, `OrderedDict(pairs)`).
+   *
+   * @throws {LimitError} past `maxItems` in total.
+   */
   chargeItems(count: number): void {
     this.items += count;
     if (this.items > this.limits.maxItems) {
-      throw new CodecError(
-        `farcall: pickle holds more than maxItems (${this.limits.maxItems}) items`,
-      );
+      this.overItems();
     }
   }
 
-  /** @throws {CodecError} when calls have copied more than twice the input's size. */
+  private overItems(): never {
+    throw new LimitError(
+      `farcall: pickle holds more than ${this.limits.maxItems} values (limits.maxItems)`,
+    );
+  }
+
+  /** @throws {LimitError} when calls have copied more than twice the input's size. */
   chargeBytes(count: number): void {
     this.copiedBytes += count;
     if (this.copiedBytes > this.maxCopiedBytes) {
-      throw new CodecError('farcall: pickle copies more bytes than its size allows');
+      throw new LimitError('farcall: pickle copies more bytes than twice its size allows');
     }
   }
 
-  /** Stores the top of the stack in the memo, charging a new slot against `maxItems`. */
+  /**
+   * Stores the top of the stack in the memo, charging a new slot against `maxItems`.
+   *
+   * @throws {LimitError} past `maxItems`; {CodecError} on an empty stack.
+   */
   memoPut(index: number, what: string): void {
     if (!this.memo.has(index)) {
       this.chargeItems(1);
@@ -123,4 +153,22 @@ export class Machine implements CallContext {
     }
     return this.memo.get(index);
   }
+
+  /**
+   * Pushes a value again (a memo GET, DUP). A big int pushed again is charged its size against
+   * the copy budget: an int has no identity, so the encoder writes it out at each use (as
+   * CPython does; CPython never memoizes one, nor uses DUP), and an echo of a 1 MiB int fetched
+   * a million times would otherwise answer a terabyte.
+   *
+   * @throws {LimitError} past `maxItems` or the copy budget.
+   */
+  pushAgain(value: unknown): void {
+    if (typeof value === 'bigint' && (value >= BIG_INT || value <= -BIG_INT)) {
+      this.chargeBytes(((value < 0n ? -value : value).toString(16).length + 1) >> 1);
+    }
+    this.push(value);
+  }
 }
+
+/** Ints from here on take more than 8 bytes in a pickle; smaller ones cost what a GET does. */
+const BIG_INT = 1n << 64n;

@@ -16,8 +16,10 @@ export function assertHashable(value: unknown, what: string): void {
   }
 }
 
+// No opcode here charges `maxItems` for the items it moves into a container: each was charged
+// when it was pushed, and a container only ever holds values popped off the stack.
+
 function tuple(m: Machine, items: unknown[]): void {
-  m.chargeItems(items.length);
   m.push(new TupleNode(items));
 }
 
@@ -30,7 +32,6 @@ function tupleN(m: Machine, count: number, what: string): void {
 }
 
 function listFrom(m: Machine, items: unknown[]): void {
-  m.chargeItems(items.length);
   m.push(new ListNode(items));
 }
 
@@ -51,24 +52,21 @@ function listTarget(m: Machine, what: string): ListNode {
 
 function append(m: Machine): void {
   const value = m.pop('APPEND');
-  m.chargeItems(1);
   listTarget(m, 'APPEND').items.push(value);
 }
 
 function appends(m: Machine): void {
   const items = m.popMark('APPENDS');
-  m.chargeItems(items.length);
   appendAll(listTarget(m, 'APPENDS').items, items);
 }
 
-function setPairs(m: Machine, dict: DictNode, items: readonly unknown[], what: string): void {
+function setPairs(dict: DictNode, items: readonly unknown[], what: string): void {
   if (items.length % 2 !== 0) {
     throw new CodecError(`farcall: pickle ${what} has a key without a value`);
   }
-  m.chargeItems(items.length / 2);
   for (let i = 0; i < items.length; i += 2) {
     assertHashable(items[i], what);
-    dict.entries.set(items[i], items[i + 1]);
+    dict.set(items[i], items[i + 1]);
   }
 }
 
@@ -83,18 +81,18 @@ function dictTarget(m: Machine, what: string): DictNode {
 function setItem(m: Machine): void {
   const value = m.pop('SETITEM');
   const key = m.pop('SETITEM');
-  setPairs(m, dictTarget(m, 'SETITEM'), [key, value], 'SETITEM');
+  setPairs(dictTarget(m, 'SETITEM'), [key, value], 'SETITEM');
 }
 
 function setItems(m: Machine): void {
   const items = m.popMark('SETITEMS');
-  setPairs(m, dictTarget(m, 'SETITEMS'), items, 'SETITEMS');
+  setPairs(dictTarget(m, 'SETITEMS'), items, 'SETITEMS');
 }
 
 function dictFrom(m: Machine): void {
   const items = m.popMark('DICT');
   const dict = new DictNode();
-  setPairs(m, dict, items, 'DICT');
+  setPairs(dict, items, 'DICT');
   m.push(dict);
 }
 
@@ -104,7 +102,6 @@ function addItems(m: Machine): void {
   if (!(target instanceof SetNode) || target.frozen) {
     throw new CodecError('farcall: pickle ADDITEMS on a value that is not a set');
   }
-  m.chargeItems(items.length);
   for (const item of items) {
     assertHashable(item, 'ADDITEMS');
     target.items.push(item);
@@ -113,7 +110,6 @@ function addItems(m: Machine): void {
 
 function frozenSet(m: Machine): void {
   const items = m.popMark('FROZENSET');
-  m.chargeItems(items.length);
   for (const item of items) {
     assertHashable(item, 'FROZENSET');
   }

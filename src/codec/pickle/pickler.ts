@@ -3,9 +3,10 @@
  * could never rebuild. Containers are written by `encode-containers.ts`, Python-specific
  * classes by `encode-objects.ts`; this file holds the scalars and the shared machinery.
  */
-import { CodecError } from '../../errors.js';
+import { CodecError, LimitError } from '../../errors.js';
 import { encodeLong } from './ints.js';
 import { OP } from './opcodes.js';
+import { StringMemo } from './string-memo.js';
 import { decodeLatin1, encodeUtf8 } from './text.js';
 import { Writer } from './writer.js';
 
@@ -15,9 +16,21 @@ export type Protocol = 2 | 3 | 4;
 const MAX_ENCODE_DEPTH = 1000;
 const U32_MAX = 0xffff_ffff;
 
+/**
+ * Everything written once is memoized and written again as a GET, as CPython's pickler does:
+ * objects by identity, strings by value (they have no identity in JavaScript), globals by
+ * name. So the size of the output is linear in the value as a graph, never in its expansion
+ * as a tree, and a value is walked once however often it is reached.
+ */
 export class Pickler {
   readonly out = new Writer();
   private readonly memo = new Map<object, number>();
+  private readonly strings = new StringMemo();
+  /** Made on first use, like the set below: a small call needs neither. */
+  private globals: Map<string, number> | undefined;
+  private memoSize = 0;
+  /** Dict keys and set members already checked hashable, so that each is walked once. */
+  private hashable: Set<object> | undefined;
   /** Depth at which each value memoized only after its children is being written. */
   private readonly open = new Map<object, number[]>();
   /** Depths of the containers being written that are memoized before their children. */
@@ -41,12 +54,22 @@ export class Pickler {
     }
     this.depth++;
     if (this.depth > MAX_ENCODE_DEPTH) {
-      throw new CodecError(
+      throw new LimitError(
         `farcall: pickle cannot encode values nested over ${MAX_ENCODE_DEPTH} deep`,
       );
     }
     this.saveValue(this, value);
     this.depth--;
+  }
+
+  /** Whether `value` (a tuple or frozenset) was found hashable earlier in this encode. */
+  isKnownHashable(value: object): boolean {
+    return this.hashable?.has(value) === true;
+  }
+
+  markHashable(value: object): void {
+    this.hashable ??= new Set();
+    this.hashable.add(value);
   }
 
   isMemoized(value: object): boolean {
@@ -55,8 +78,12 @@ export class Pickler {
 
   /** Records the value on top of the unpickler's stack in the memo. */
   memoize(value: object): void {
-    const index = this.memo.size;
-    this.memo.set(value, index);
+    this.memo.set(value, this.writePut());
+  }
+
+  /** Writes MEMOIZE (or BINPUT) for the value on top of the stack; returns its memo index. */
+  private writePut(): number {
+    const index = this.memoSize++;
     if (this.protocol >= 4) {
       this.out.u8(OP.MEMOIZE);
     } else if (index < 256) {
@@ -66,6 +93,7 @@ export class Pickler {
       this.out.u8(OP.LONG_BINPUT);
       this.out.u32(index);
     }
+    return index;
   }
 
   /** Pushes the memoized copy of `value` (which must be memoized). */
@@ -144,8 +172,18 @@ export class Pickler {
     this.out.f64be(value);
   }
 
-  /** A str, not memoized (a string has no identity in JavaScript). */
+  /** A str, memoized by value: the same text again is a GET. */
   saveStr(value: string): void {
+    const index = this.strings.get(value);
+    if (index !== undefined) {
+      this.writeGet(index);
+      return;
+    }
+    this.writeStr(value);
+    this.strings.set(value, this.writePut());
+  }
+
+  private writeStr(value: string): void {
     const bytes = encodeUtf8(value);
     if (this.protocol >= 4 && bytes.length < 256) {
       this.out.u8(OP.SHORT_BINUNICODE);
@@ -190,15 +228,26 @@ export class Pickler {
     this.out.bytes(data);
   }
 
-  /** Pushes the global `module.name`: GLOBAL below protocol 4, STACK_GLOBAL from 4. */
+  /**
+   * Pushes the global `module.name`: GLOBAL below protocol 4, STACK_GLOBAL from 4, memoized
+   * by name (the encoder's own constants, never text from a value).
+   */
   writeGlobal(module: string, name: string): void {
+    const key = `${module}\n${name}`;
+    this.globals ??= new Map();
+    const index = this.globals.get(key);
+    if (index !== undefined) {
+      this.writeGet(index);
+      return;
+    }
     if (this.protocol >= 4) {
       this.saveStr(module);
       this.saveStr(name);
       this.out.u8(OP.STACK_GLOBAL);
     } else {
       this.out.u8(OP.GLOBAL);
-      this.out.ascii(`${module}\n${name}\n`);
+      this.out.ascii(`${key}\n`);
     }
+    this.globals.set(key, this.writePut());
   }
 }

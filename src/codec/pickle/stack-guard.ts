@@ -1,7 +1,7 @@
-import { CodecError } from '../../errors.js';
+import { LimitError } from '../../errors.js';
 
 /**
- * Runs `work`, turning a JavaScript stack overflow into a `CodecError`. The depth limits keep
+ * Runs `work`, turning a JavaScript stack overflow into a `LimitError`. The depth limits keep
  * recursion well inside Node's default stack, but a caller that is itself deep in the stack
  * has less room; the overflow is then still reported as what it is, a value nested too deep.
  */
@@ -10,7 +10,7 @@ export function withStackGuard<T>(work: () => T): T {
     return work();
   } catch (error) {
     if (error instanceof RangeError && /call stack/i.test(error.message)) {
-      throw new CodecError('farcall: pickle value nests too deep for the JavaScript stack', {
+      throw new LimitError('farcall: pickle value nests too deep for the JavaScript stack', {
         cause: error,
       });
     }

@@ -101,17 +101,38 @@ export class PyException {
 
   /**
    * A readable message, close to Python's `str(exc)`: the single argument when there is one,
-   * else the arguments joined by `', '`.
+   * else the arguments joined by `', '`. A str, number, bool, None or Decimal argument shows as
+   * itself; a container or other object as a short tag (`<list of 3>`), so the cost is linear
+   * in the arguments however they nest or share (a decoded DAG would make `String` exponential).
    */
   get message(): string {
-    if (this.args.length === 1) {
-      return String(this.args[0]);
-    }
-    return this.args.map((arg) => String(arg)).join(', ');
+    return this.args.map(argumentText).join(', ');
   }
 
   toString(): string {
     const message = this.message;
     return message === '' ? this.name : `${this.name}: ${message}`;
   }
+}
+
+/** Ints past this many decimal digits are named, not printed (conversion is quadratic). */
+const HUGE_INT = 10n ** 4300n;
+
+function argumentText(arg: unknown): string {
+  if (typeof arg === 'string') return arg;
+  if (arg === null || arg === undefined) return 'None';
+  if (typeof arg === 'boolean') return arg ? 'True' : 'False';
+  if (typeof arg === 'bigint' && (arg >= HUGE_INT || arg <= -HUGE_INT)) {
+    return '<int of more than 4300 digits>';
+  }
+  if (typeof arg !== 'object') return String(arg);
+  if (arg instanceof PyDecimal) return arg.value;
+  if (Array.isArray(arg)) return `<${Object.isFrozen(arg) ? 'tuple' : 'list'} of ${arg.length}>`;
+  if (arg instanceof PyByteArray) return `<bytearray of ${arg.length}>`;
+  if (arg instanceof Uint8Array) return `<bytes of ${arg.length}>`;
+  if (arg instanceof PyFrozenSet) return `<frozenset of ${arg.size}>`;
+  if (arg instanceof Set) return `<set of ${arg.size}>`;
+  if (arg instanceof PyException) return `<${arg.name}>`;
+  if (arg instanceof Date) return Number.isNaN(arg.getTime()) ? '<datetime>' : arg.toISOString();
+  return '<dict>';
 }

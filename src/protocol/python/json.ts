@@ -1,22 +1,48 @@
-import { CodecError, ProtocolError } from '../../errors.js';
+import { CodecError, LimitError, ProtocolError } from '../../errors.js';
+import { DEFAULT_LIMITS } from '../../limits.js';
 
 /**
  * JSON as Python's `json` module writes and reads it, for the recipe's JSON form: `NaN` and
  * `Infinity` are allowed both ways (Python emits them), integers past 2^53 stay exact as
  * `bigint`, and `dumps` uses Python's default separators and `ensure_ascii` escaping so the text
  * is what `json.dumps` would have produced.
+ *
+ * Both ways the work is linear and bounded: `loads` counts every value and key against
+ * `maxItems` and `dumps` every value it writes, so a shared value, which JSON can only repeat,
+ * cannot expand past `maxItems`; ints of more than 4300 digits are refused both ways, as
+ * Python refuses them (and as their conversion is quadratic).
  */
+
+/** Python's `int_max_str_digits`: longer ints are refused by `json.loads` and `json.dumps`. */
+const MAX_INT_DIGITS = 4300;
+const HUGE_INT = 10n ** BigInt(MAX_INT_DIGITS);
+
+function tooManyItems(maxItems: number, what: string): LimitError {
+  return new LimitError(`${what} more than ${maxItems} values (limits.maxItems)`);
+}
 
 /**
  * Python's `json.dumps(value)`. Tuples and lists become arrays, plain objects become objects.
  * Throws `CodecError` for values JSON cannot carry (bytes, sets, maps, class instances, objects
- * with non-plain prototypes) and for nesting past `maxDepth`.
+ * with non-plain prototypes, ints of more than 4300 digits) and `LimitError` for nesting past
+ * `maxDepth` or more than `maxItems` values written (a value reached twice is written twice).
  */
-export function jsonDumps(value: unknown, maxDepth = 64): string {
+export function jsonDumps(
+  value: unknown,
+  maxDepth = DEFAULT_LIMITS.maxDepth,
+  maxItems = DEFAULT_LIMITS.maxItems,
+): string {
+  let left = maxItems;
+  const dump: Dump = (item, depth) => {
+    if (--left < 0) throw tooManyItems(maxItems, 'the JSON form of the value holds');
+    return dumpOne(item, depth, dump);
+  };
   return dump(value, maxDepth);
 }
 
-function dump(value: unknown, depth: number): string {
+type Dump = (value: unknown, depth: number) => string;
+
+function dumpOne(value: unknown, depth: number, dump: Dump): string {
   if (value === null || value === undefined) return 'null';
   switch (typeof value) {
     case 'boolean':
@@ -26,6 +52,11 @@ function dump(value: unknown, depth: number): string {
       if (!Number.isFinite(value)) return value > 0 ? 'Infinity' : '-Infinity';
       return String(value);
     case 'bigint':
+      if (value >= HUGE_INT || value <= -HUGE_INT) {
+        throw new CodecError(
+          `an int of more than ${MAX_INT_DIGITS} digits cannot be sent in the JSON form`,
+        );
+      }
       return value.toString();
     case 'string':
       // Python's ensure_ascii: DEL and everything past ASCII as \uXXXX (surrogate pairs as two escapes).
@@ -33,7 +64,9 @@ function dump(value: unknown, depth: number): string {
         return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
       });
   }
-  if (depth <= 0) throw new CodecError('value nested too deeply for JSON');
+  if (depth <= 0) {
+    throw new LimitError('value nested too deeply for JSON (limits.maxDepth)');
+  }
   if (Array.isArray(value)) {
     return `[${value.map((item) => dump(item, depth - 1)).join(', ')}]`;
   }
@@ -66,10 +99,15 @@ const CONSTANTS: ReadonlyMap<string, unknown> = new Map<string, unknown>([
 
 /**
  * Python's `json.loads(text)`: integers beyond the safe range decode as `bigint`, `NaN` and
- * `Infinity` are accepted. Throws `ProtocolError` on malformed text or nesting past `maxDepth`.
+ * `Infinity` are accepted. Throws `ProtocolError` on malformed text or an int of more than 4300
+ * digits, `LimitError` for nesting past `maxDepth` or more than `maxItems` values and keys.
  */
-export function jsonLoads(text: string, maxDepth = 64): unknown {
-  const parser = new Parser(text, maxDepth);
+export function jsonLoads(
+  text: string,
+  maxDepth = DEFAULT_LIMITS.maxDepth,
+  maxItems = DEFAULT_LIMITS.maxItems,
+): unknown {
+  const parser = new Parser(text, maxDepth, maxItems);
   const value = parser.value(0);
   parser.skipSpace();
   if (parser.pos !== text.length) parser.fail('extra data');
@@ -78,10 +116,12 @@ export function jsonLoads(text: string, maxDepth = 64): unknown {
 
 class Parser {
   pos = 0;
+  private items = 0;
 
   constructor(
     private readonly text: string,
     private readonly maxDepth: number,
+    private readonly maxItems: number,
   ) {}
 
   fail(what: string): never {
@@ -94,12 +134,22 @@ class Parser {
     this.pos = WHITESPACE.lastIndex;
   }
 
+  /** Counts one more value or key against `maxItems`. */
+  private count(): void {
+    if (++this.items > this.maxItems) throw tooManyItems(this.maxItems, 'JSON message holds');
+  }
+
   value(depth: number): unknown {
     this.skipSpace();
+    this.count();
     const c = this.text[this.pos];
     if (c === '"') return this.string();
     if (c === '[' || c === '{') {
-      if (depth >= this.maxDepth) this.fail('nesting too deep');
+      if (depth >= this.maxDepth) {
+        throw new LimitError(
+          `JSON message nests deeper than ${this.maxDepth} levels (limits.maxDepth)`,
+        );
+      }
       return c === '[' ? this.array(depth + 1) : this.object(depth + 1);
     }
     for (const [word, constant] of CONSTANTS) {
@@ -119,7 +169,11 @@ class Parser {
     const literal = match[0];
     if (match[1] !== undefined || match[2] !== undefined) return Number(literal);
     const n = Number(literal);
-    return Number.isSafeInteger(n) ? n : BigInt(literal);
+    if (Number.isSafeInteger(n)) return n;
+    if (literal.replace('-', '').length > MAX_INT_DIGITS) {
+      this.fail(`an int of more than ${MAX_INT_DIGITS} digits (Python refuses it too)`);
+    }
+    return BigInt(literal);
   }
 
   private string(): string {
@@ -168,6 +222,7 @@ class Parser {
     for (;;) {
       this.skipSpace();
       if (this.text[this.pos] !== '"') this.fail('expected a string key');
+      this.count();
       const key = this.string();
       this.skipSpace();
       if (this.text[this.pos++] !== ':') this.fail("expected ':'");

@@ -1,4 +1,11 @@
-import { decodePickle, encodePickle } from '../../codec/pickle/index.js';
+import {
+  decodePickle,
+  encodePickle,
+  PyByteArray,
+  PyDecimal,
+  PyException,
+  PyFrozenSet,
+} from '../../codec/pickle/index.js';
 import { ProtocolError } from '../../errors.js';
 import { jsonDumps, jsonLoads } from './json.js';
 
@@ -13,7 +20,7 @@ export interface WireSettings {
   pickleProtocol: 2 | 3 | 4;
   /** Nesting limit for decoded values (`limits.maxDepth`). */
   maxDepth: number;
-  /** Items decoded from one frame (`limits.maxItems`). */
+  /** Most values in a pickle or JSON text read, or a JSON text written (`limits.maxItems`). */
   maxItems: number;
 }
 
@@ -28,7 +35,8 @@ export interface PythonCall {
 
 /**
  * Reads a call in any of the three forms. Throws `CodecError` on bytes that are not a pickle
- * (or refused by the codec) and `ProtocolError` when the content is not `(name, args, kwargs)`.
+ * (or refused by the codec), `LimitError` past `maxDepth` or `maxItems`, and `ProtocolError`
+ * when the content is not `(name, args, kwargs)`. Its work is linear in the frame.
  */
 export function decodeCall(frame: Uint8Array, settings: WireSettings): PythonCall {
   const outer = unpickle(frame, settings);
@@ -37,7 +45,10 @@ export function decodeCall(frame: Uint8Array, settings: WireSettings): PythonCal
   }
   if (Array.isArray(outer)) return { form: 'single', ...callTuple(outer, 'the single form') };
   if (typeof outer === 'string') {
-    return { form: 'json', ...callTuple(jsonLoads(outer, settings.maxDepth), 'the JSON form') };
+    return {
+      form: 'json',
+      ...callTuple(jsonLoads(outer, settings.maxDepth, settings.maxItems), 'the JSON form'),
+    };
   }
   throw new ProtocolError(
     `expected a call (name, args, kwargs) as pickled bytes, a tuple or a JSON string, got ${describe(outer)}`,
@@ -67,7 +78,10 @@ function callTuple(value: unknown, form: string): Omit<PythonCall, 'form'> {
   return { method, args: [...args], kwargs: named };
 }
 
-/** Writes a call in `form`; kwargs default to an empty dict. Throws `CodecError` on values. */
+/**
+ * Writes a call in `form`; kwargs default to an empty dict. Throws `CodecError` on values the
+ * form cannot carry, `LimitError` past the limits (the JSON form repeats shared values).
+ */
 export function encodeCall(
   form: PythonForm,
   call: { method: string; args: readonly unknown[]; kwargs?: Record<string, unknown> | undefined },
@@ -75,7 +89,10 @@ export function encodeCall(
 ): Uint8Array {
   const kwargs = call.kwargs ?? {};
   if (form === 'json')
-    return pickle(jsonDumps([call.method, call.args, kwargs], settings.maxDepth), settings);
+    return pickle(
+      jsonDumps([call.method, call.args, kwargs], settings.maxDepth, settings.maxItems),
+      settings,
+    );
   const tuple = Object.freeze([call.method, Object.freeze([...call.args]), kwargs]);
   return form === 'pickle' ? pickle(pickle(tuple, settings), settings) : pickle(tuple, settings);
 }
@@ -86,13 +103,15 @@ export function encodeCall(
  * Throws `CodecError` for a value the form cannot carry.
  */
 export function encodeAnswer(form: PythonForm, value: unknown, settings: WireSettings): Uint8Array {
-  if (form === 'json') return pickle(jsonDumps(value, settings.maxDepth), settings);
+  if (form === 'json')
+    return pickle(jsonDumps(value, settings.maxDepth, settings.maxItems), settings);
   return form === 'pickle' ? pickle(pickle(value, settings), settings) : pickle(value, settings);
 }
 
 /**
- * Reads an answer sent in `form`. Throws `CodecError` on undecodable bytes and `ProtocolError`
- * when the frame is not in the form the call was made in.
+ * Reads an answer sent in `form`. Throws `CodecError` on undecodable bytes, `LimitError` past
+ * `maxDepth` or `maxItems`, and `ProtocolError` when the frame is not in the form the call was
+ * made in.
  */
 export function decodeAnswer(form: PythonForm, frame: Uint8Array, settings: WireSettings): unknown {
   const outer = unpickle(frame, settings);
@@ -110,7 +129,7 @@ export function decodeAnswer(form: PythonForm, frame: Uint8Array, settings: Wire
       `expected a JSON string answer (the JSON form), got ${describe(outer)}`,
     );
   }
-  return jsonLoads(outer, settings.maxDepth);
+  return jsonLoads(outer, settings.maxDepth, settings.maxItems);
 }
 
 function pickle(value: unknown, settings: WireSettings): Uint8Array {
@@ -131,12 +150,35 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** A short description of a decoded value for error messages (never its content). */
+/**
+ * A short description of a decoded value for error messages, by its Python type: never its
+ * content, and never a property of it (a decoded dict may well have a key `constructor`).
+ */
 export function describe(value: unknown): string {
   if (value === null || value === undefined) return 'None';
   if (Array.isArray(value)) {
     return `${Object.isFrozen(value) ? 'a tuple' : 'a list'} of ${value.length}`;
   }
-  if (typeof value === 'object') return `a ${value.constructor?.name ?? 'object'}`;
-  return `a ${typeof value}`;
+  if (typeof value !== 'object') return PYTHON_TYPES[typeof value] ?? `a ${typeof value}`;
+  if (value instanceof PyException) return `a ${value.name} exception`;
+  const kind = OBJECT_TYPES.find(([type]) => value instanceof type);
+  return kind === undefined ? 'a dict' : kind[1];
 }
+
+const PYTHON_TYPES: Readonly<Record<string, string>> = {
+  boolean: 'a bool',
+  number: 'a number',
+  bigint: 'an int',
+  string: 'a str',
+};
+
+/** Subclasses before their base classes. */
+const OBJECT_TYPES: ReadonlyArray<readonly [abstract new (...args: never[]) => object, string]> = [
+  [PyByteArray, 'a bytearray'],
+  [Uint8Array, 'a bytes'],
+  [PyFrozenSet, 'a frozenset'],
+  [Set, 'a set'],
+  [Map, 'a dict'],
+  [Date, 'a datetime'],
+  [PyDecimal, 'a Decimal'],
+];
