@@ -191,6 +191,41 @@ describe('maxDepth', () => {
   });
 });
 
+describe('maxItems', () => {
+  /** A call of `count` with `n` zeros: the message array, its 3 fields, `args`, the list: 6 + n. */
+  const countCall = (id: number, n: number) =>
+    frame(encode([1, id, 'count', [new Array(n).fill(0)]]));
+  const api = { count: (list: unknown[]) => list.length };
+
+  it('default 1,000,000: the server serves a frame of 1,000,000 items and refuses one more, logged', async () => {
+    const t = await target(api);
+    const raw = await t.raw();
+    await raw.write(countCall(1, 999_994));
+    expect(await raw.next(5000)).toEqual([3, 1, 999_994]);
+    await raw.write(countCall(2, 999_995));
+    expect(await raw.closesWithin(2000)).toBe(true);
+    await t.log.waitFor(about(raw, /more than 1000000 items \(limits\.maxItems\)/));
+    await t.victimWorks();
+  });
+
+  it('override 100: server and client hold to 100 items, the client before sending', async () => {
+    const t = await target(api, { maxItems: 100 });
+    const raw = await t.raw();
+    await raw.write(countCall(1, 94));
+    expect(await raw.next()).toEqual([3, 1, 94]);
+    await raw.write(countCall(2, 95));
+    expect(await raw.closesWithin(500)).toBe(true);
+    await t.log.waitFor(about(raw, /more than 100 items \(limits\.maxItems\)/));
+
+    const client = await connect(t.url, { logger: false, limits: { maxItems: 100 } });
+    expect(await invoke(client, 'count', [new Array(94).fill(0)])).toBe(94);
+    await expect(invoke(client, 'count', [new Array(95).fill(0)])).rejects.toBeInstanceOf(
+      LimitError,
+    );
+    await close(client);
+  });
+});
+
 describe('handshakeTimeoutMs', () => {
   it('default 10 s: a silent connection is open at 9.999 s and closed at 10 s, logged', async () => {
     const t = await target();

@@ -19,8 +19,11 @@ import {
 } from '../../src/index.js';
 import { authProof } from '../../src/protocol/farcall/handshake.js';
 
-/** Deep enough for anything a test decodes; the server's limits are what is under test. */
-const TEST_DEPTH = 1000;
+/**
+ * Deep and large enough for anything a test sends or decodes; the server's limits are what is
+ * under test. Shared references stay off, as on a real connection.
+ */
+const TEST_CODEC = { maxDepth: 1000, maxItems: 100_000_000 } as const;
 
 export interface CapturedLog {
   readonly lines: string[];
@@ -92,7 +95,7 @@ export function frame(body: Uint8Array): Buffer {
 
 /** Encodes a message the way the protocol would, without its shape checks. */
 export function encode(message: unknown): Uint8Array {
-  return encodeMsgpack(message, TEST_DEPTH);
+  return encodeMsgpack(message, TEST_CODEC);
 }
 
 export interface RawClient {
@@ -169,7 +172,7 @@ export async function rawConnect(url: string): Promise<RawClient> {
         const body = inbox.shift();
         if (body !== undefined) {
           clearTimeout(timer);
-          resolve(decodeMsgpack(body, TEST_DEPTH));
+          resolve(decodeMsgpack(body, TEST_CODEC));
         } else if (isClosed) {
           clearTimeout(timer);
           reject(new Error('socket closed before a frame arrived'));

@@ -5,7 +5,8 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeMessage } from '../../src/protocol/farcall/messages.js';
+import { DEFAULT_LIMITS } from '../../src/limits.js';
+import { decodeMessage, messageCodecOptions } from '../../src/protocol/farcall/messages.js';
 import {
   about,
   callOfSize,
@@ -31,7 +32,7 @@ afterAll(() => target.close());
 /** Whether `body` is something the server would take as a message of the protocol. */
 function isMessage(body: Uint8Array): boolean {
   try {
-    decodeMessage(body, 64);
+    decodeMessage(body, messageCodecOptions(DEFAULT_LIMITS));
     return true;
   } catch {
     return false;

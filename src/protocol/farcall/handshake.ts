@@ -33,13 +33,15 @@ export function authProof(
 
 /** Handshake messages are small: a HELLO with a challenge, an AUTH with a proof. */
 const MAX_HANDSHAKE_BYTES = 1024;
+/** Every item takes at least a byte, so the frame limit bounds the items too. */
+const HANDSHAKE_CODEC = { maxDepth: HANDSHAKE_DEPTH, maxItems: MAX_HANDSHAKE_BYTES } as const;
 
 function send(transport: Transport, message: unknown[]): void {
-  transport.send(encodeMsgpack(message, HANDSHAKE_DEPTH));
+  transport.send(encodeMsgpack(message, HANDSHAKE_CODEC));
 }
 
 async function receive(reader: FrameReader, what: string): Promise<unknown[]> {
-  const message = decodeMsgpack(await reader.next(what), HANDSHAKE_DEPTH);
+  const message = decodeMsgpack(await reader.next(what), HANDSHAKE_CODEC);
   if (!Array.isArray(message) || typeof message[0] !== 'number') {
     throw new ProtocolError(`expected ${what}, got a message of the wrong shape`);
   }

@@ -1,7 +1,7 @@
 import type { Transport } from '../../transport/transport.js';
 import type { Protocol, ProtocolConnection, ProtocolOptions } from '../protocol.js';
 import { clientHandshake, serverHandshake } from './handshake.js';
-import { decodeMessage, encodeMessage } from './messages.js';
+import { decodeMessage, encodeMessage, messageCodecOptions } from './messages.js';
 
 /**
  * The native protocol: MessagePack messages with ids, any number of calls in flight, answered
@@ -13,10 +13,10 @@ export const farcallProtocol: Protocol = {
   async open(transport: Transport, options: ProtocolOptions): Promise<ProtocolConnection> {
     if (options.role === 'server') await serverHandshake(transport, options);
     else await clientHandshake(transport, options);
-    const maxDepth = options.limits.maxDepth;
+    const codec = messageCodecOptions(options.limits);
     return {
-      encode: (message) => encodeMessage(message, maxDepth),
-      decode: (frame) => decodeMessage(frame, maxDepth),
+      encode: (message) => encodeMessage(message, codec),
+      decode: (frame) => decodeMessage(frame, codec),
       ordered: false,
       supportsNotify: true,
       supportsCancel: true,

@@ -1,5 +1,6 @@
-import { decodeMsgpack, encodeMsgpack } from '../../codec/msgpack.js';
+import { type CodecOptions, decodeMsgpack, encodeMsgpack } from '../../codec/msgpack.js';
 import { ProtocolError } from '../../errors.js';
+import type { Limits } from '../../limits.js';
 import type { Message, WireError } from '../protocol.js';
 
 /**
@@ -23,6 +24,19 @@ export const MessageType = {
 /** The message array and the `args` array sit above user values; the depth limit skips them. */
 const ENVELOPE_DEPTH = 2;
 
+/**
+ * The codec options of a connection's messages: its depth and item limits, with the envelope
+ * levels not counted. Shared references stay off until HELLO negotiates them.
+ */
+export function messageCodecOptions(limits: Pick<Limits, 'maxDepth' | 'maxItems'>): CodecOptions {
+  return {
+    maxDepth: limits.maxDepth,
+    maxItems: limits.maxItems,
+    envelope: ENVELOPE_DEPTH,
+    references: false,
+  };
+}
+
 interface CallOptions {
   meta?: Record<string, string>;
   timeout?: number;
@@ -31,40 +45,32 @@ interface CallOptions {
 
 /**
  * Encodes one message. Throws `CodecError` when a value cannot be carried and `LimitError`
- * when it nests deeper than `maxDepth`.
+ * when it nests deeper than `maxDepth` or has more than `maxItems` items.
  */
-export function encodeMessage(message: Message, maxDepth: number): Uint8Array {
+export function encodeMessage(message: Message, codec: CodecOptions): Uint8Array {
   switch (message.type) {
     case 'call': {
       const options = callOptions(message.meta, message.timeoutMs, message.kwargs);
       const array: unknown[] = [MessageType.CALL, message.id, message.method, message.args];
       if (options) array.push(options);
-      return encodeMsgpack(array, maxDepth, ENVELOPE_DEPTH);
+      return encodeMsgpack(array, codec);
     }
     case 'notify': {
       const options = callOptions(message.meta, undefined, message.kwargs);
       const array: unknown[] = [MessageType.NOTIFY, message.method, message.args];
       if (options) array.push(options);
-      return encodeMsgpack(array, maxDepth, ENVELOPE_DEPTH);
+      return encodeMsgpack(array, codec);
     }
     case 'result':
-      return encodeMsgpack(
-        [MessageType.RESULT, message.id, message.value],
-        maxDepth,
-        ENVELOPE_DEPTH,
-      );
+      return encodeMsgpack([MessageType.RESULT, message.id, message.value], codec);
     case 'error':
-      return encodeMsgpack(
-        [MessageType.ERROR, message.id, wireErrorObject(message.error)],
-        maxDepth,
-        ENVELOPE_DEPTH,
-      );
+      return encodeMsgpack([MessageType.ERROR, message.id, wireErrorObject(message.error)], codec);
     case 'cancel':
-      return encodeMsgpack([MessageType.CANCEL, message.id], maxDepth, ENVELOPE_DEPTH);
+      return encodeMsgpack([MessageType.CANCEL, message.id], codec);
     case 'ping':
-      return encodeMsgpack([MessageType.PING, message.nonce], maxDepth, ENVELOPE_DEPTH);
+      return encodeMsgpack([MessageType.PING, message.nonce], codec);
     case 'pong':
-      return encodeMsgpack([MessageType.PONG, message.nonce], maxDepth, ENVELOPE_DEPTH);
+      return encodeMsgpack([MessageType.PONG, message.nonce], codec);
   }
 }
 
@@ -95,10 +101,11 @@ function wireErrorObject(error: WireError): Record<string, unknown> {
 /**
  * Decodes one message, checking its shape. Throws `ProtocolError` for a message of the wrong
  * shape or an unknown type, `CodecError` for bytes that are not MessagePack, and `LimitError`
- * for nesting past `maxDepth`. Handshake types are refused here: they belong to the handshake.
+ * for nesting past `maxDepth` or more than `maxItems` items. Handshake types are refused here:
+ * they belong to the handshake.
  */
-export function decodeMessage(frame: Uint8Array, maxDepth: number): Message {
-  const m = decodeMsgpack(frame, maxDepth, ENVELOPE_DEPTH);
+export function decodeMessage(frame: Uint8Array, codec: CodecOptions): Message {
+  const m = decodeMsgpack(frame, codec);
   if (!Array.isArray(m) || m.length < 2) throw new ProtocolError('message is not an array');
   switch (m[0]) {
     case MessageType.CALL: {
