@@ -90,6 +90,14 @@ describe('shared objects and cycles', () => {
     expect(() => encodeMsgpack(deep, off)).toThrow(/nests deeper than 64 levels/);
   });
 
+  it('turns a stack overflow under a huge maxDepth into a LimitError', () => {
+    let deep: unknown = 0;
+    for (let i = 0; i < 1_000_000; i++) deep = [deep];
+    const huge = { maxDepth: 10_000_000, maxItems: 10_000_000 };
+    expect(() => encodeMsgpack(deep, huge)).toThrow(LimitError);
+    expect(() => encodeMsgpack(deep, { ...huge, references: true })).toThrow(LimitError);
+  });
+
   it('writes an object met twice again in full with references off', () => {
     const shared = { x: [1, 2] };
     const bytes = encodeMsgpack([shared, shared], off);
