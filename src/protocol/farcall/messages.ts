@@ -146,7 +146,7 @@ export class NativeCodecs implements CallerCodec, AnswererCodec, ControlCodec {
       if (type !== MessageType.RESULT && type !== MessageType.ERROR) {
         throw new ProtocolError(`expected an answer, got message type ${type}`);
       }
-      const id = idOf(reader.int());
+      const id = idOf(reader.value());
       if (!wanted(id)) {
         for (let item = 2; item < length; item++) reader.skip();
         continue;
