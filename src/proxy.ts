@@ -23,18 +23,20 @@ const inspect = Symbol.for('nodejs.util.inspect.custom');
 type Target = (() => void) & { [STATE]: ProxyState };
 
 /** Names a proxy answers itself, like `then`: the conversions that code calls implicitly. */
+function label(state: ProxyState): string {
+  return `Remote(${state.caller.url}${state.path ? ` ${state.path}` : ''})`;
+}
+
 function local(state: ProxyState, property: string | symbol): unknown {
-  const label = () => `Remote(${state.caller.url}${state.path ? ` ${state.path}` : ''})`;
   switch (property) {
     case 'then':
       return undefined; // never a thenable: `await remote` is the remote, not a call
     case 'toJSON':
-      return () => label();
     case 'toString':
     case 'valueOf':
     case Symbol.toPrimitive:
     case inspect:
-      return () => label();
+      return () => label(state);
     case Symbol.toStringTag:
       return 'Remote';
     case Symbol.asyncDispose:
@@ -79,9 +81,9 @@ const handler: ProxyHandler<Target> = {
   set: () => false,
   defineProperty: () => false,
   deleteProperty: () => false,
-  ownKeys: (target) => Reflect.ownKeys(target).filter((key) => key !== STATE),
+  ownKeys: (target) => Reflect.ownKeys(target),
   getOwnPropertyDescriptor: (target, property) =>
-    property === STATE ? undefined : Reflect.getOwnPropertyDescriptor(target, property),
+    Reflect.getOwnPropertyDescriptor(target, property),
 };
 
 /**
@@ -95,7 +97,10 @@ const handler: ProxyHandler<Target> = {
 export function makeProxy(caller: Caller, path: string, options: CallOptions | undefined): unknown {
   // The target is a function so that namespaces and methods are both callable proxies.
   const target = function remote() {} as Target;
-  target[STATE] = { caller, path, options, children: undefined };
+  const state: ProxyState = { caller, path, options, children: undefined };
+  Object.defineProperty(target, STATE, { value: state });
+  // Node's util.inspect looks at a proxy's target, not through the proxy: answer it there too.
+  Object.defineProperty(target, inspect, { value: () => label(state) });
   return new Proxy(target, handler);
 }
 
