@@ -83,9 +83,30 @@ describe('withOptions', () => {
   it('per call: options apply to that call only, and the connection is shared', async () => {
     const quick = withOptions(remote, { timeout: 10 });
     await expect(quick.slow()).rejects.toBeInstanceOf(TimeoutError);
-    expect(await quick.add(2, 2)).toBe(4);
+    // A generous timeout of its own: the machine may be busy; what matters is that it is its own.
+    expect(await withOptions(quick, { timeout: 10_000 }).add(2, 2)).toBe(4);
     expect(await remote.add(3, 3)).toBe(6);
     for (let i = 0; i < 1000; i++)
       expect(await withOptions(remote, { meta: { i: String(i) } }).add(i, 1)).toBe(i + 1);
+  });
+});
+
+describe('values a connection cannot carry are refused on the sending side', () => {
+  it('an async generator, a ReadableStream, a promise and a function: CodecError naming it, nothing sent', async () => {
+    async function* numbers() {
+      yield 1;
+    }
+    const cases: [unknown, RegExp][] = [
+      [numbers(), /async iterable|stream/i],
+      [new ReadableStream(), /stream/i],
+      [Promise.resolve(1), /promise/i],
+      [() => 1, /function/i],
+    ];
+    for (const [value, kind] of cases) {
+      const error = (await remote.add(value as number, 1).catch((e: unknown) => e)) as Error;
+      expect(error.name).toBe('CodecError');
+      expect(error.message).toMatch(kind);
+    }
+    expect(await remote.add(1, 1)).toBe(2);
   });
 });
