@@ -75,7 +75,7 @@ describe("the README's command line", () => {
     const url = await new Promise<string>((resolve, reject) => {
       let stdout = '';
       let stderr = '';
-      const timer = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 15_000);
+      const timer = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 45_000);
       running.stderr!.on('data', (chunk) => (stderr += chunk));
       running.stdout!.on('data', (chunk) => {
         stdout += chunk;
