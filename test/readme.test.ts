@@ -102,7 +102,7 @@ describe("the README's command line", () => {
     const exited = new Promise((resolve) => running.once('close', resolve));
     process.kill(-running.pid!, 'SIGTERM');
     await exited;
-  }, 60_000); // five npx starts, each about a second, several on a loaded machine
+  }, 120_000); // five npx starts, each about a second, several on a loaded machine
 });
 
 describe("the README's TypeScript snippet for a Python server", () => {
