@@ -72,6 +72,10 @@ it('DEFAULT_LIMITS holds the documented values and cannot be changed', () => {
     maxConnections: 10_000,
     idleTimeoutMs: 300_000,
     maxPendingWriteBytes: 16 * MiB,
+    maxStreams: 1024,
+    streamWindow: 256,
+    streamWindowBytes: MiB,
+    maxReferences: 10_000,
   });
   expect(Object.isFrozen(DEFAULT_LIMITS)).toBe(true);
   expect(resolveLimits()).toEqual(DEFAULT_LIMITS);
