@@ -351,6 +351,7 @@ describe('backpressure', () => {
     expect(produced).toBeLessThanOrEqual(16 + 1);
     expect(produced).toBeGreaterThanOrEqual(16);
     release(stream);
+    await r.ping(); // the STOP went before this call: the producer has stopped
     expectIdle(client, server);
     await client.close();
   });
@@ -379,6 +380,7 @@ describe('backpressure', () => {
     // 50,000 bytes of credit: five items of 10,000 bytes and a few of framing, and one more.
     expect(produced).toBeLessThanOrEqual(6);
     release(stream);
+    await r.ping(); // the STOP went before this call: the producer has stopped
     expectIdle(client, server);
     await client.close();
   });
@@ -406,6 +408,7 @@ describe('backpressure', () => {
     const totals = await Promise.all(streams.map(async (s) => (await collect(s)).length));
     expect(totals).toEqual(Array(20).fill(100));
     for (const s of stalled) release(s);
+    await r.add(0, 0); // the STOPs went before this call: the producers have stopped
     expectIdle(client, server);
     await client.close();
   });
