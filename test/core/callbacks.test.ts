@@ -58,12 +58,12 @@ describe('a callback passed as an argument', () => {
       failing(fn: () => never): Promise<string>;
     };
     const seen: number[] = [];
-    expect(await r.progress(4, (p) => (seen.push(p), `got ${p}`))).toEqual([
-      'got 25',
-      'got 50',
-      'got 75',
-      'got 100',
-    ]);
+    expect(
+      await r.progress(4, (p) => {
+        seen.push(p);
+        return `got ${p}`;
+      }),
+    ).toEqual(['got 25', 'got 50', 'got 75', 'got 100']);
     expect(seen).toEqual([25, 50, 75, 100]);
     expectIdle(client, server);
     // Called after its call ended: a clear error, and nothing is sent.
@@ -121,7 +121,12 @@ describe('a callback passed as an argument', () => {
       unsubscribe(): Promise<string>;
     };
     const events: string[] = [];
-    expect(await r.subscribe((e) => (events.push(e), e.toUpperCase()))).toBe('subscribed');
+    expect(
+      await r.subscribe((e) => {
+        events.push(e);
+        return e.toUpperCase();
+      }),
+    ).toBe('subscribed');
     expect(client.stats().references.exported).toBe(1);
     expect(server.stats().references.imported).toBe(1);
     expect(await r.publish('a')).toBe('A');
