@@ -672,15 +672,18 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
       readCalls: (frame) => codec.readCalls(frame),
       writeBatch: codec.writeBatch?.bind(codec),
       writeAnswer: (answer) =>
-        this.objects.encode({ kind: 'answer', id: answer.id }, () => {
-          const frame = codec.writeAnswer(answer);
-          if (frame.length > this.peerMaxFrame) {
-            throw new LimitError(
-              `the answer is ${frame.length} bytes, over the caller's frame limit of ${this.peerMaxFrame} (limits.maxFrameBytes)`,
-            );
-          }
-          return frame;
-        }),
+        this.objects.encode(
+          answer.type === 'result' ? { kind: 'answer', id: answer.id } : { kind: 'error' },
+          () => {
+            const frame = codec.writeAnswer(answer);
+            if (frame.length > this.peerMaxFrame) {
+              throw new LimitError(
+                `the answer is ${frame.length} bytes, over the caller's frame limit of ${this.peerMaxFrame} (limits.maxFrameBytes)`,
+              );
+            }
+            return frame;
+          },
+        ),
     };
   }
 

@@ -21,7 +21,7 @@ import type { Limits } from '../limits.js';
 import type { Logger } from '../logger.js';
 import { ReferenceKind, referenceOf } from '../protocol/farcall/objects.js';
 import type { ObjectCodec, ObjectMessage } from '../protocol/protocol.js';
-import { remoteError } from '../wire-error.js';
+import { bareWireError, remoteError, UNENCODABLE_ERROR } from '../wire-error.js';
 import { IncomingStream, type StreamSink } from './incoming-stream.js';
 import {
   isStreamSource,
@@ -52,7 +52,9 @@ export type EncodeScope =
   | { readonly kind: 'call'; readonly id: number }
   | { readonly kind: 'answer'; readonly id: unknown }
   | { readonly kind: 'item' }
-  | { readonly kind: 'notify' };
+  | { readonly kind: 'notify' }
+  /** An error answer or a stream's failure: diagnostics, where a live reference has no place. */
+  | { readonly kind: 'error' };
 
 /** How many streams and references a connection holds: `stats()`. */
 export interface ObjectCounts {
@@ -158,6 +160,11 @@ export class RemoteObjects implements StreamSink, ProducerHost, ImportHost {
     // Outside `encode` (a handshake, another codec) nothing becomes a reference.
     if (scope === undefined || this.codec === undefined || this.closedWith) return undefined;
     const { limits } = this.link;
+    if (scope.kind === 'error') {
+      throw new CodecError(
+        `cannot send ${typeof value === 'function' ? 'a function' : 'a stream'} in an error: an error is not a way to pass references`,
+      );
+    }
     if (typeof value === 'function') {
       if (scope.kind === 'notify') {
         throw new CodecError(
@@ -420,7 +427,23 @@ export class RemoteObjects implements StreamSink, ProducerHost, ImportHost {
 
   send(message: ObjectMessage): void {
     if (this.closedWith || !this.codec) return;
-    this.link.sendFrame(this.codec.writeObject(message));
+    if (message.type !== 'fail') {
+      this.link.sendFrame(this.codec.writeObject(message));
+      return;
+    }
+    // A failure whose error cannot be written goes without its data, or as a generic error.
+    const errors = [message.error, bareWireError(message.error), UNENCODABLE_ERROR];
+    for (const error of errors) {
+      try {
+        const frame = this.encode({ kind: 'error' }, () =>
+          this.codec!.writeObject({ ...message, error }),
+        );
+        this.link.sendFrame(frame);
+        return;
+      } catch {
+        // the next, plainer form
+      }
+    }
   }
 
   sendFrame(frame: Uint8Array): void {
