@@ -183,6 +183,25 @@ describe('a stream result', () => {
     await client.close();
   });
 
+  it('a producer error whose data cannot be sent (a function) still ends the stream, without it', async () => {
+    const api = {
+      failing: async function* () {
+        yield 1;
+        throw Object.assign(new Error('with a callback'), { data: { retry: () => {} } });
+      },
+    };
+    const { remote, client, server } = await memorySessions(api);
+    const error = await (async () => {
+      for await (const _ of await (
+        remote as { failing(): Promise<AsyncIterable<number>> }
+      ).failing());
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemoteError);
+    expect(error).toMatchObject({ message: 'with a callback', data: undefined });
+    expectIdle(client, server);
+    await client.close();
+  });
+
   it('an item that cannot be sent ends the stream with a RemoteError and stops the producer', async () => {
     const finished = signal();
     const api = {
