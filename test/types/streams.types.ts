@@ -9,6 +9,7 @@ import {
   type Remote,
   release,
   retain,
+  serve,
   stats,
   toReadableStream,
   withContext,
@@ -132,4 +133,45 @@ export async function callbackTypeTests(): Promise<void> {
   void live;
   const typed: Remote<typeof api> = remote;
   void typed;
+}
+
+/** The README's snippet ("Streams and callbacks"), as written there (its import is this file's). */
+export async function readmeTypeTests(): Promise<void> {
+  // README: Streams and callbacks
+  const listeners = new Set<Callback<(e: string) => void>>();
+  const api = {
+    count: async function* (n: number) {
+      // a stream: the client gets an async iterable
+      try {
+        for (let i = 1; i <= n; i++) yield i;
+      } finally {
+        console.log('stopped'); // runs when the client leaves its loop early
+      }
+    },
+    sum: async (numbers: AsyncIterable<number>) => {
+      // a stream argument, read as it comes
+      let total = 0;
+      for await (const n of numbers) total += n;
+      return total;
+    },
+    watch: async (onEvent: Callback<(e: string) => void>) => {
+      await onEvent('ready'); // a call back into the client
+    },
+    subscribe: (onEvent: Callback<(e: string) => void>) => {
+      listeners.add(retain(onEvent)); // kept after the call, until release()
+    },
+  };
+  const server = await serve(api, { listen: 'tcp://127.0.0.1:0' });
+  const remote = await connect<typeof api>(server.url);
+
+  for await (const i of await remote.count(1_000_000)) if (i === 3) break; // the server's finally runs
+  async function* upTo(n: number) {
+    for (let i = 1; i <= n; i++) yield i;
+  }
+  await remote.sum(upTo(100)); // 5050: any async iterable or ReadableStream
+  await remote.watch((e) => console.log(e)); // prints 'ready'
+  const readable = toReadableStream(await remote.count(10)); // for those who want a ReadableStream
+  stats(remote); // { pendingCalls, runningCalls, streams: { outgoing, incoming }, references: { exported, imported }, … }
+  void readable;
+  // README end
 }
