@@ -5,6 +5,13 @@
 // `{ maxCalls, maxMs }` runs one measurement and is answered `{ calls, ms, cpuUs }` (CPU time
 // of this process during the run, in microseconds). Disconnecting closes and exits.
 import { farcallPipelined, farcallSequential, RawClient } from './clients.js';
+import {
+  birpcClient,
+  capnwebClient,
+  farcallCallback,
+  farcallStream,
+  rawStream,
+} from './stream-clients.js';
 
 const { mode, server, authkey, window } = JSON.parse(process.argv[2]);
 
@@ -17,13 +24,28 @@ async function open() {
         : (n, ms) => client.pipelined(window, n, ms);
     return { run, close: () => client.close() };
   }
+  if (mode === 'raw-stream') return rawStream(server.port);
+  if (mode === 'capnweb-stream') {
+    const client = await capnwebClient(server.url);
+    return { run: client.stream, close: client.close };
+  }
+  if (mode === 'birpc-callback') {
+    const client = await birpcClient(server.url);
+    return { run: client.callback, close: client.close };
+  }
   // The built package, imported by its name as a user would.
   const { connect, close } = await import('farcall');
-  const remote = await connect(server.url, { authkey });
-  const run =
-    mode === 'farcall-sequential'
-      ? (n, ms) => farcallSequential(remote, n, ms)
-      : (n, ms) => farcallPipelined(remote, window, n, ms);
+  const ws = mode.endsWith('-ws');
+  const remote = await connect(ws ? server.ws : server.url, { authkey });
+  const runs = {
+    'farcall-sequential': (n, ms) => farcallSequential(remote, n, ms),
+    'farcall-pipelined': (n, ms) => farcallPipelined(remote, window, n, ms),
+    'farcall-stream': (n, ms) => farcallStream(remote, n, ms),
+    'farcall-stream-ws': (n, ms) => farcallStream(remote, n, ms),
+    'farcall-callback-ws': (n, ms) => farcallCallback(remote, n, ms),
+  };
+  const run = runs[mode];
+  if (!run) throw new Error(`unknown client mode '${mode}'`);
   return { run, close: () => close(remote) };
 }
 
