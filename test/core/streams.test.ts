@@ -10,7 +10,9 @@ import {
   RemoteError,
   release,
   stats,
+  TimeoutError,
   toReadableStream,
+  withOptions,
 } from '../../src/index.js';
 import type { Session } from '../../src/session.js';
 import { memorySessions } from '../helpers/memory-session.js';
@@ -305,6 +307,34 @@ describe('a stream argument', () => {
     expect(await (remote as { drain(i: unknown): Promise<string> }).drain(failing())).toBe(
       'TypeError: bad input',
     );
+    expectIdle(client, server);
+    await client.close();
+  });
+});
+
+describe('an answer that crossed a cancel', () => {
+  it('the streams and functions in it are let go on the side that sent it', async () => {
+    let started = 0;
+    const api = {
+      handle: () => ({
+        items: (async function* () {
+          started++;
+          yield 1;
+        })(),
+        close: () => 'closed',
+      }),
+    };
+    const { remote, client, server, serverTransport } = await memorySessions(api);
+    // The answer is slow to arrive: the caller gives up first, and its CANCEL reaches the
+    // server after the server has answered.
+    serverTransport.faults = { delay: 100 };
+    const r = withOptions(remote as { handle(): Promise<unknown> }, { timeout: 20 });
+    await expect(r.handle()).rejects.toBeInstanceOf(TimeoutError);
+    await expect.poll(() => server.stats().streams.outgoing, { timeout: 5000 }).toBe(0);
+    expect(server.stats().references.exported).toBe(0);
+    // The late answer arrives and is dropped unread: nothing is imported.
+    await expect.poll(() => serverTransport.bufferedBytes, { timeout: 5000 }).toBe(0);
+    expect(started).toBe(0);
     expectIdle(client, server);
     await client.close();
   });
