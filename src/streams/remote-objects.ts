@@ -68,6 +68,8 @@ type Export = FunctionExport | OutgoingStream;
 type Import = FunctionImport | IncomingStream;
 
 const MAX_ID = 0xffffffff;
+/** The references an item without any brought: shared, never written to. */
+const NONE: readonly Import[] = Object.freeze([]);
 
 /**
  * The table. Concurrency: everything runs on the session's turn; a producer's pulls are the
@@ -83,7 +85,8 @@ export class RemoteObjects implements StreamSink, ProducerHost, ImportHost {
   };
   private codec: ObjectCodec | undefined;
   private scope: EncodeScope | undefined;
-  private made: Export[] = [];
+  /** The references made by the encoding in progress; undefined while it made none. */
+  private made: Export[] | undefined;
   private fresh: Import[] = [];
   private readonly producing = new Map<number, OutgoingStream>();
   private readonly consuming = new Map<number, IncomingStream>();
@@ -141,13 +144,13 @@ export class RemoteObjects implements StreamSink, ProducerHost, ImportHost {
     const outerScope = this.scope;
     const outerMade = this.made;
     this.scope = scope;
-    this.made = [];
+    this.made = undefined;
     try {
       const result = write();
-      this.commit(this.made, scope);
+      if (this.made) this.commit(this.made, scope);
       return result;
     } catch (error) {
-      this.rollback(this.made);
+      if (this.made) this.rollback(this.made);
       throw error;
     } finally {
       this.scope = outerScope;
@@ -184,7 +187,7 @@ export class RemoteObjects implements StreamSink, ProducerHost, ImportHost {
         answer: undefined,
       };
       this.exported.set(id, record);
-      this.made.push(record);
+      this.remember(record);
       return [ReferenceKind.FUNCTION, id];
     }
     if (isStreamSource(value)) {
@@ -196,10 +199,16 @@ export class RemoteObjects implements StreamSink, ProducerHost, ImportHost {
       const id = this.allocate(this.producing, 'stream');
       const stream = new OutgoingStream(id, value, this);
       this.producing.set(id, stream);
-      this.made.push(stream);
+      this.remember(stream);
       return [ReferenceKind.STREAM, id];
     }
     return undefined; // a promise: the codec says to await it
+  }
+
+  /** Notes a reference the encoding in progress made, to keep or forget with it. */
+  private remember(entry: Export): void {
+    if (this.made) this.made.push(entry);
+    else this.made = [entry];
   }
 
   private allocate(table: Map<number, unknown>, kind: 'stream' | 'function'): number {
@@ -213,7 +222,6 @@ export class RemoteObjects implements StreamSink, ProducerHost, ImportHost {
   }
 
   private commit(made: Export[], scope: EncodeScope): void {
-    if (made.length === 0) return;
     if (scope.kind === 'call') {
       const functions = made.filter((e): e is FunctionExport => !(e instanceof OutgoingStream));
       if (functions.length > 0) this.byCall.set(scope.id, functions);
@@ -232,6 +240,7 @@ export class RemoteObjects implements StreamSink, ProducerHost, ImportHost {
 
   /** This end's call `id` ended (answered, given up, failed): its callbacks go. */
   callEnded(id: number): void {
+    if (this.byCall.size === 0) return;
     const functions = this.byCall.get(id);
     if (!functions) return;
     this.byCall.delete(id);
@@ -245,6 +254,7 @@ export class RemoteObjects implements StreamSink, ProducerHost, ImportHost {
    * and the peer drops it unread: the streams and functions in it go too, or nothing would.
    */
   cancelled(id: unknown): void {
+    if (this.byAnswer.size === 0) return;
     const entries = this.byAnswer.get(id);
     if (!entries) return;
     this.byAnswer.delete(id);
@@ -257,6 +267,7 @@ export class RemoteObjects implements StreamSink, ProducerHost, ImportHost {
 
   /** A new call `id` from the peer: it has read whatever answered an earlier call `id`. */
   callArrived(id: unknown): void {
+    if (this.byAnswer.size === 0) return;
     const entries = this.byAnswer.get(id);
     if (!entries) return;
     this.byAnswer.delete(id);
@@ -334,6 +345,7 @@ export class RemoteObjects implements StreamSink, ProducerHost, ImportHost {
 
   /** The frame just read held the peer's call `id`: its callbacks live until that call ends. */
   adoptCall(id: unknown): void {
+    if (this.fresh.length === 0) return;
     const functions: FunctionImport[] = [];
     for (const entry of this.fresh) {
       if (entry instanceof FunctionImport) {
@@ -350,6 +362,7 @@ export class RemoteObjects implements StreamSink, ProducerHost, ImportHost {
 
   /** The frame just read was a notification: it has no end, so its callbacks end now. */
   adoptNotify(): void {
+    if (this.fresh.length === 0) return;
     for (const entry of this.fresh) {
       if (entry instanceof FunctionImport) this.endImport(entry);
     }
@@ -358,7 +371,7 @@ export class RemoteObjects implements StreamSink, ProducerHost, ImportHost {
 
   /** The frame just read was an answer: what it holds lives until released. */
   adoptAnswer(): void {
-    this.fresh = [];
+    if (this.fresh.length > 0) this.fresh = [];
   }
 
   /** Whatever the frame just read made and nobody will get: let it go. */
@@ -371,6 +384,7 @@ export class RemoteObjects implements StreamSink, ProducerHost, ImportHost {
 
   /** The peer's call `id` ended here (answered or released): its callbacks go, unless retained. */
   callSettled(id: unknown): void {
+    if (this.byIncoming.size === 0) return;
     const functions = this.byIncoming.get(id);
     if (!functions) return;
     this.byIncoming.delete(id);
@@ -388,8 +402,8 @@ export class RemoteObjects implements StreamSink, ProducerHost, ImportHost {
   receive(message: ObjectMessage, bytes: number): void {
     switch (message.type) {
       case 'item': {
-        const imports = this.fresh;
-        this.fresh = [];
+        const imports = this.fresh.length > 0 ? this.fresh : NONE;
+        if (imports !== NONE) this.fresh = [];
         const stream = this.consuming.get(message.stream);
         // An item for a stream this end left: it crossed the STOP.
         if (stream) stream.receive(message.value, bytes, imports);
