@@ -232,6 +232,52 @@ describe('a function in a result', () => {
   });
 });
 
+describe('references inside stream items', () => {
+  it('functions and streams in items work; those in items dropped unread are let go', async () => {
+    const api = {
+      handlers: async function* () {
+        for (let i = 0; ; i++) {
+          yield {
+            reply: (x: number) => x + i,
+            more: (async function* () {
+              yield i;
+            })(),
+          };
+        }
+      },
+      ping: () => 'pong',
+    };
+    const { remote, client, server } = await memorySessions(api, { limits: { streamWindow: 8 } });
+    const r = remote as {
+      handlers(): Promise<
+        AsyncIterableIterator<{
+          reply: (x: number) => Promise<number>;
+          more: AsyncIterable<number>;
+        }>
+      >;
+      ping(): Promise<string>;
+    };
+    const stream = await r.handlers();
+    const first = (await stream.next()).value!;
+    expect(await first.reply(10)).toBe(10);
+    const inner: number[] = [];
+    for await (const n of first.more) inner.push(n);
+    expect(inner).toEqual([0]);
+    const second = (await stream.next()).value!;
+    expect(await second.reply(10)).toBe(11);
+    // Let the producer fill the window, then leave: the buffered items' references go too.
+    await r.ping();
+    expect(client.stats().references.imported).toBeGreaterThan(2);
+    release(stream);
+    release(first.reply);
+    release(second.reply);
+    release(second.more);
+    await r.ping();
+    expectIdle(client, server);
+    await client.close();
+  });
+});
+
 describe('retain and release refuse what farcall did not pass', () => {
   it('throws UsageError for a local function or value', () => {
     expect(() => retain(() => {})).toThrow(UsageError);
