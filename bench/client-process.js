@@ -34,18 +34,25 @@ async function open() {
     return { run: client.callback, close: client.close };
   }
   // The built package, imported by its name as a user would.
-  const { connect, close } = await import('farcall');
-  const ws = mode.endsWith('-ws');
-  const remote = await connect(ws ? server.ws : server.url, { authkey });
-  const runs = {
-    'farcall-sequential': (n, ms) => farcallSequential(remote, n, ms),
-    'farcall-pipelined': (n, ms) => farcallPipelined(remote, window, n, ms),
-    'farcall-stream': (n, ms) => farcallStream(remote, n, ms),
-    'farcall-stream-ws': (n, ms) => farcallStream(remote, n, ms),
-    'farcall-callback-ws': (n, ms) => farcallCallback(remote, n, ms),
-  };
-  const run = runs[mode];
-  if (!run) throw new Error(`unknown client mode '${mode}'`);
+  const { connect, close, withOptions } = await import('farcall');
+  // `-timeout`: a connection-default timeout on every call; `-withoptions`: the README's idiom,
+  // `withOptions(remote, { timeout }).echo(x)`, a new remote per call; `-ws`: over ws://.
+  const remote = await connect(mode.endsWith('-ws') ? server.ws : server.url, {
+    authkey,
+    timeout: mode.endsWith('-timeout') ? 5000 : undefined,
+  });
+  if (mode === 'farcall-stream' || mode === 'farcall-stream-ws') {
+    return { run: (n, ms) => farcallStream(remote, n, ms), close: () => close(remote) };
+  }
+  if (mode === 'farcall-callback-ws') {
+    return { run: (n, ms) => farcallCallback(remote, n, ms), close: () => close(remote) };
+  }
+  const target = mode.endsWith('-withoptions')
+    ? { echo: (x) => withOptions(remote, { timeout: 5000 }).echo(x) }
+    : remote;
+  const run = mode.startsWith('farcall-sequential')
+    ? (n, ms) => farcallSequential(target, n, ms)
+    : (n, ms) => farcallPipelined(target, window, n, ms);
   return { run, close: () => close(remote) };
 }
 
