@@ -5,6 +5,13 @@
 // `{ maxCalls, maxMs }` runs one measurement and is answered `{ calls, ms, cpuUs }` (CPU time
 // of this process during the run, in microseconds). Disconnecting closes and exits.
 import { farcallPipelined, farcallSequential, RawClient } from './clients.js';
+import {
+  birpcClient,
+  capnwebClient,
+  farcallCallback,
+  farcallStream,
+  rawStream,
+} from './stream-clients.js';
 
 const { mode, server, authkey, window } = JSON.parse(process.argv[2]);
 
@@ -17,14 +24,29 @@ async function open() {
         : (n, ms) => client.pipelined(window, n, ms);
     return { run, close: () => client.close() };
   }
+  if (mode === 'raw-stream') return rawStream(server.port);
+  if (mode === 'capnweb-stream') {
+    const client = await capnwebClient(server.url);
+    return { run: client.stream, close: client.close };
+  }
+  if (mode === 'birpc-callback') {
+    const client = await birpcClient(server.url);
+    return { run: client.callback, close: client.close };
+  }
   // The built package, imported by its name as a user would.
   const { connect, close, withOptions } = await import('farcall');
   // `-timeout`: a connection-default timeout on every call; `-withoptions`: the README's idiom,
-  // `withOptions(remote, { timeout }).echo(42)`, a new remote per call.
-  const remote = await connect(server.url, {
+  // `withOptions(remote, { timeout }).echo(x)`, a new remote per call; `-ws`: over ws://.
+  const remote = await connect(mode.endsWith('-ws') ? server.ws : server.url, {
     authkey,
     timeout: mode.endsWith('-timeout') ? 5000 : undefined,
   });
+  if (mode === 'farcall-stream' || mode === 'farcall-stream-ws') {
+    return { run: (n, ms) => farcallStream(remote, n, ms), close: () => close(remote) };
+  }
+  if (mode === 'farcall-callback-ws') {
+    return { run: (n, ms) => farcallCallback(remote, n, ms), close: () => close(remote) };
+  }
   const target = mode.endsWith('-withoptions')
     ? { echo: (x) => withOptions(remote, { timeout: 5000 }).echo(x) }
     : remote;

@@ -81,6 +81,60 @@ const scenarios = [
     },
   },
   {
+    name: 'stream',
+    title: 'A stream of 1 KiB items, one connection, read as fast as it comes',
+    maxCalls: 2_000_000,
+    bytesPerCall: 1024,
+    targets: { minRatio: 0.25 },
+    baseline: {
+      name: 'raw',
+      describe:
+        'node:net: 1 KiB frames (4-byte length prefix) pushed in writes of 64, held while the socket buffer is full; the client asks for 8192 at a time',
+      open: (ctx) => nodeClient(ctx, 'raw-stream', 'raw-stream'),
+    },
+    subject: {
+      name: 'farcall',
+      describe:
+        'for await over remote.items(n), an async generator yielding a 1 KiB Uint8Array (TCP, authkey, credit of 256 items / 1 MiB)',
+      open: (ctx) => nodeClient(ctx, 'farcall', 'farcall-stream'),
+    },
+  },
+  {
+    name: 'stream-ws',
+    title: "A stream of 1 KiB items over WebSocket, beside Cap'n Web's ReadableStream",
+    maxCalls: 2_000_000,
+    bytesPerCall: 1024,
+    targets: { minRatio: 1 },
+    baseline: {
+      name: 'capnweb',
+      describe:
+        "Cap'n Web over ws: items(n) returns a ReadableStream of 1 KiB chunks, read with a reader",
+      open: (ctx) => nodeClient(ctx, 'capnweb', 'capnweb-stream'),
+    },
+    subject: {
+      name: 'farcall',
+      describe: 'for await over remote.items(n) over ws:// (authkey)',
+      open: (ctx) => nodeClient(ctx, 'farcall', 'farcall-stream-ws'),
+    },
+  },
+  {
+    name: 'callback',
+    title: 'Callback round trips: the server calls the client back, one call at a time',
+    maxCalls: 200_000,
+    targets: { minRatio: 1 },
+    baseline: {
+      name: 'birpc',
+      describe: "birpc over ws (JSON): the server's callMe(n) awaits the client's back(i) n times",
+      open: (ctx) => nodeClient(ctx, 'birpc', 'birpc-callback'),
+    },
+    subject: {
+      name: 'farcall',
+      describe:
+        'remote.callMe(n, (i) => i) over ws:// (authkey): the server awaits the callback n times',
+      open: (ctx) => nodeClient(ctx, 'farcall', 'farcall-callback-ws'),
+    },
+  },
+  {
     name: 'default-timeout',
     title: `Pipelined, ${WINDOW} calls in flight, each with the connection's default timeout`,
     maxCalls: 5_000_000,
@@ -163,6 +217,9 @@ const SERVERS = {
     env: { FARCALL_BENCH_AUTHKEY: AUTHKEY, FARCALL_BENCH_PROTOCOL: 'python' },
   },
   python: { python: 'python-server.py' },
+  'raw-stream': { script: 'stream-servers.js', env: { FARCALL_BENCH_KIND: 'raw-stream' } },
+  capnweb: { script: 'stream-servers.js', env: { FARCALL_BENCH_KIND: 'capnweb' } },
+  birpc: { script: 'stream-servers.js', env: { FARCALL_BENCH_KIND: 'birpc' } },
 };
 
 /** Whether python3 runs here; the Python scenario is skipped (with a line saying so) if not. */
@@ -366,6 +423,10 @@ async function runScenario(scenario, ctx) {
   }));
   const ratio = results[1].median / results[0].median;
   const { minRatio, minRate } = scenario.targets;
+  if (scenario.bytesPerCall) {
+    for (const side of results)
+      side.mbPerSecond = round2((side.median * scenario.bytesPerCall) / 1e6);
+  }
   return {
     name: scenario.name,
     title: scenario.title,
@@ -416,7 +477,9 @@ function printTable(results) {
   for (const r of results) {
     log(`${r.name}: ${r.title}; target ${targetText(r.targets)}`);
     for (const side of r.sides) {
-      log(`  ${side.name}: ${side.describe}; runs ${side.runs.map(fmt).join(', ')} calls/s`);
+      // For streams a call is an item: items/s, and the payload's MB/s.
+      const mb = side.mbPerSecond === undefined ? '' : ` (median ${side.mbPerSecond} MB/s)`;
+      log(`  ${side.name}: ${side.describe}; runs ${side.runs.map(fmt).join(', ')} calls/s${mb}`);
     }
   }
 }

@@ -28,6 +28,10 @@ export {
 export type { Remote } from './proxy.js';
 export { withContext } from './registry.js';
 export { callWithKwargs, close, invoke, listMethods, notify, withOptions } from './remote-ops.js';
+export type { Callback } from './remote-type.js';
+export { toReadableStream } from './streams/readable.js';
+export { release, retain } from './streams/references.js';
+export { type ConnectionStats, stats } from './streams/stats.js';
 
 const browser = {
   transports: browserSchemes,

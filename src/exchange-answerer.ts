@@ -19,6 +19,7 @@ import type {
 } from './protocol/protocol.js';
 import { makeProxy } from './proxy.js';
 import { Responder, type ResponderConfig, writeAnswer } from './responder.js';
+import { refusedAnswer } from './streams/refusal.js';
 import type { ExchangeResponse, IncomingExchange } from './transport/transport.js';
 import { describe } from './wire-error.js';
 
@@ -135,7 +136,7 @@ export async function answerExchange(
   const frames = answers.map((answer) =>
     writeAnswer(
       codec,
-      unscope(answer, client),
+      refusedAnswer(unscope(answer, client), 'HTTP (one request, one response)'),
       context.limits.maxFrameBytes,
       context.logger,
       request.peer,

@@ -20,6 +20,8 @@ import type { Limits } from './limits.js';
 import type { Logger } from './logger.js';
 import { type Outcome, settled } from './outcome.js';
 import type { Protocol, ProtocolConnection, ProtocolOptions } from './protocol/protocol.js';
+import { refuseUncarried } from './streams/refusal.js';
+import type { ConnectionStats } from './streams/stats.js';
 import type { Exchange } from './transport/transport.js';
 
 export interface ExchangeCallerConfig {
@@ -104,6 +106,7 @@ export class ExchangeCaller implements Caller {
     const id = this.nextId++;
     try {
       timeout = timeoutMs(options?.timeout, 'timeout');
+      refuseUncarried(args, this.where);
       frame = this.connection.caller!.writeCall({
         id,
         method,
@@ -139,6 +142,7 @@ export class ExchangeCaller implements Caller {
 
   notify(method: string, args: readonly unknown[], options?: CallOptions): void {
     if (this.closed) throw new ConnectionClosedError('connection closed', { requested: true });
+    refuseUncarried(args, this.where);
     this.outgoingNotifies.push(
       this.connection.caller!.writeNotify({
         method,
@@ -256,6 +260,23 @@ export class ExchangeCaller implements Caller {
     }
     const cancel = this.connection.caller!.writeCancel(entry.id);
     this.post([], [cancel]).catch(() => {});
+  }
+
+  /** Where streams and callbacks cannot go, for the error that refuses them. */
+  private get where(): string {
+    return `HTTP (${this.url}: one request, one response)`;
+  }
+
+  /** Calls waiting for their response; nothing else outlives a request here. */
+  stats(): ConnectionStats {
+    return {
+      peer: this.url,
+      open: !this.closed,
+      pendingCalls: this.pending.size,
+      runningCalls: 0,
+      streams: { outgoing: 0, incoming: 0 },
+      references: { exported: 0, imported: 0 },
+    };
   }
 
   async close(): Promise<void> {

@@ -41,12 +41,19 @@ export type { ProtocolName } from './protocol/index.js';
 export type { PythonForm, PythonOptions } from './protocol/python/index.js';
 export { acceptsKwargs, LIST_METHODS, withContext } from './registry.js';
 export type {
+  Callback,
   Remote,
+  RemoteArgument,
+  RemoteArguments,
   RemoteFunction,
   RemoteNamespace,
+  RemoteResult,
   UntypedRemote,
   UntypedRemoteMember,
 } from './remote-type.js';
 export { type ServeOptions, type Server, serve } from './server.js';
+export { toReadableStream } from './streams/readable.js';
+export { release, retain } from './streams/references.js';
+export { type ConnectionStats, stats } from './streams/stats.js';
 export { registerTransport } from './transport/node-schemes.js';
 export type { Channel, Exchange, TransportModule } from './transport/transport.js';

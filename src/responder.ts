@@ -38,6 +38,13 @@ export interface AnswerSink {
   batch(answers: readonly Answer[]): void;
   /** A remote of what the calling end exposed, for `call.caller`. */
   caller(): unknown;
+  /**
+   * Runs this end's function `reference`, which the caller was passed (a callback); throws
+   * `RemoteError` when it is not alive. Only where the protocol carries callbacks.
+   */
+  invokeReference?(reference: number, args: unknown[]): unknown;
+  /** A call that was admitted is over (answered, cancelled, past its deadline). */
+  settled?(id: unknown): void;
 }
 
 export interface ResponderOptions {
@@ -271,6 +278,7 @@ export class Responder {
     this.active--;
     if (this.options.ordered) this.runNextOrdered();
     if (this.active === 0) this.wakeIdle();
+    this.sink.settled?.(entry.call.id);
   }
 
   private cancel(id: unknown): void {
@@ -353,6 +361,16 @@ export class Responder {
   }
 
   private invoke(call: IncomingCall | IncomingNotify, context: () => CallContext): unknown {
+    if (call.type === 'call' && call.reference !== undefined) {
+      if (!this.sink.invokeReference) {
+        throw new RemoteError({
+          name: 'MethodNotFoundError',
+          message: 'this connection carries no callbacks',
+          code: ErrorCode.METHOD_NOT_FOUND,
+        });
+      }
+      return this.sink.invokeReference(call.reference, call.args);
+    }
     const registry = this.config.registry;
     if (!registry) {
       throw new RemoteError({

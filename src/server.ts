@@ -10,6 +10,7 @@ import { makeProxy } from './proxy.js';
 import { Registry } from './registry.js';
 import type { ResponderConfig } from './responder.js';
 import { Session } from './session.js';
+import type { ConnectionStats } from './streams/stats.js';
 import type { ServerTlsOptions } from './transport/net.js';
 import { nodeSchemes } from './transport/node-schemes.js';
 import type { Channel, Listener, ListenOptions } from './transport/transport.js';
@@ -49,6 +50,11 @@ export interface Server {
   readonly url: string;
   /** Connections open now (past their opening). */
   readonly connections: number;
+  /**
+   * Each open connection's calls, streams and references now (see `stats(remote)`), so a leak
+   * shows as a count that does not go back to zero. HTTP requests hold none between requests.
+   */
+  stats(): ConnectionStats[];
   /**
    * Stops accepting, lets calls in flight finish for up to `drainMs` (default 5000), answers new
    * calls meanwhile with `UNAVAILABLE`, then closes every connection. It resolves within
@@ -213,6 +219,7 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
     get connections() {
       return sessions.size;
     },
+    stats: () => [...sessions].map((session) => session.stats()),
     close,
     [Symbol.asyncDispose]: () => close(),
   };

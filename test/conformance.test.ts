@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AuthenticationError,
   acceptsKwargs,
+  type Callback,
   type CallContext,
   CodecError,
   type ConnectOptions,
@@ -20,9 +21,11 @@ import {
   ProtocolError,
   type ProtocolName,
   RemoteError,
+  release,
   type ServeOptions,
   type Server,
   serve,
+  stats,
   TimeoutError,
   withContext,
   withOptions,
@@ -31,6 +34,7 @@ import { makeCerts, opensslAvailable, type TestCerts } from './helpers/certs.js'
 
 const recorded: unknown[] = [];
 let aborts = 0;
+let producersStopped = 0;
 
 const api = {
   add: (x: number, y: number) => x + y,
@@ -58,6 +62,30 @@ const api = {
   slow: async (ms: number, value: unknown) => {
     await new Promise((resolve) => setTimeout(resolve, ms));
     return value;
+  },
+  count: async function* (n: number) {
+    try {
+      for (let i = 1; i <= n; i++) yield i;
+    } finally {
+      producersStopped++;
+    }
+  },
+  failAt: async function* (n: number) {
+    for (let i = 1; i < n; i++) yield i;
+    throw new RangeError(`failed at ${n}`);
+  },
+  sum: async (items: AsyncIterable<number>) => {
+    let total = 0;
+    for await (const n of items) total += n;
+    return total;
+  },
+  double: async function* (items: AsyncIterable<number>) {
+    for await (const n of items) yield 2 * n;
+  },
+  progress: async (steps: number, onStep: Callback<(step: number) => number>) => {
+    let total = 0;
+    for (let step = 1; step <= steps; step++) total += await onStep(step);
+    return total;
   },
 };
 type Remote = Awaited<ReturnType<typeof connect<typeof api>>>;
@@ -137,6 +165,31 @@ interface Scenario {
 
 const channel = (transport: string) => transport !== 'http' && transport !== 'https';
 const native = (protocol: ProtocolName) => protocol === 'farcall';
+/** Streams and callbacks: the native protocol on a channel carries them, nothing else does. */
+const references = (protocol: ProtocolName, transport: string) =>
+  native(protocol) && channel(transport);
+
+async function* upTo(n: number): AsyncGenerator<number> {
+  for (let i = 1; i <= n; i++) yield i;
+}
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of iterable) items.push(item);
+  return items;
+}
+
+/** Nothing left open on this connection: no stream, no reference, no call. */
+async function expectIdle(remote: Remote): Promise<void> {
+  // A round trip: what was sent before it (a STOP, a release) has been read there.
+  await remote.add(0, 0);
+  expect(stats(remote)).toMatchObject({
+    open: true,
+    pendingCalls: 0,
+    streams: { outgoing: 0, incoming: 0 },
+    references: { exported: 0, imported: 0 },
+  });
+}
 
 /** Values both protocols carry exactly (the Python one through pickle, as Python types). */
 const sharedValues: unknown[] = [
@@ -253,8 +306,100 @@ const scenarios: Scenario[] = [
     name: 'fails a call whose arguments cannot be sent, alone, and goes on',
     applies: native,
     run: async (remote) => {
-      await expect(invoke(remote, 'echo', [() => 1])).rejects.toBeInstanceOf(CodecError);
+      await expect(invoke(remote, 'echo', [Symbol('x')])).rejects.toBeInstanceOf(CodecError);
       expect(await remote.add(1, 1)).toBe(2);
+    },
+  },
+  {
+    name: 'streams a result to its end, as an async iterable',
+    applies: references,
+    run: async (remote) => {
+      expect(await collect(await remote.count(300))).toEqual(
+        Array.from({ length: 300 }, (_, i) => i + 1),
+      );
+      await expectIdle(remote);
+    },
+  },
+  {
+    name: "leaving a stream's loop early stops the producer: its finally runs",
+    applies: references,
+    run: async (remote) => {
+      const before = producersStopped;
+      for await (const i of await remote.count(1_000_000)) if (i === 5) break;
+      await expect.poll(() => producersStopped, { timeout: 5000 }).toBe(before + 1);
+      const stream = await remote.count(1_000_000);
+      await stream.next();
+      release(stream);
+      await expect.poll(() => producersStopped, { timeout: 5000 }).toBe(before + 2);
+      await expectIdle(remote);
+    },
+  },
+  {
+    name: 'an error in a stream reaches the consumer as a RemoteError where it happened',
+    applies: references,
+    run: async (remote) => {
+      const seen: number[] = [];
+      const error = await (async () => {
+        for await (const i of await remote.failAt(4)) seen.push(i);
+      })().catch((e: unknown) => e);
+      expect(seen).toEqual([1, 2, 3]);
+      expect(error).toBeInstanceOf(RemoteError);
+      expect(error).toMatchObject({ name: 'RangeError', message: 'failed at 4' });
+      await expectIdle(remote);
+    },
+  },
+  {
+    name: 'carries stream arguments (an async iterable, a ReadableStream) and both directions at once',
+    applies: references,
+    run: async (remote) => {
+      expect(await remote.sum(upTo(500))).toBe(125_250);
+      const readable = new ReadableStream<number>({
+        start(controller) {
+          controller.enqueue(20);
+          controller.enqueue(22);
+          controller.close();
+        },
+      });
+      expect(await remote.sum(readable)).toBe(42);
+      expect(await collect(await remote.double(upTo(300)))).toEqual(
+        Array.from({ length: 300 }, (_, i) => 2 * (i + 1)),
+      );
+      await expectIdle(remote);
+    },
+  },
+  {
+    name: 'calls a callback back during the call, and releases it at the end',
+    applies: references,
+    run: async (remote) => {
+      const steps: number[] = [];
+      const total = await remote.progress(5, (step) => {
+        steps.push(step);
+        return step * 10;
+      });
+      expect(steps).toEqual([1, 2, 3, 4, 5]);
+      expect(total).toBe(150);
+      await expectIdle(remote);
+    },
+  },
+  {
+    name: 'refuses streams and callbacks where they cannot be carried, with a CodecError saying where',
+    applies: (protocol, transport) => !references(protocol, transport),
+    run: async (remote) => {
+      const stream = await remote.sum(upTo(3)).catch((e: unknown) => e);
+      expect(stream).toBeInstanceOf(CodecError);
+      expect((stream as Error).message).toMatch(
+        /cannot send an async iterable: streams are not supported over (HTTP|the python protocol)/,
+      );
+      const callback = await remote.progress(1, () => 1).catch((e: unknown) => e);
+      expect(callback).toBeInstanceOf(CodecError);
+      expect((callback as Error).message).toMatch(
+        /cannot send a function: callbacks are not supported/,
+      );
+      // A stream result: the caller hears why, as an error from the server.
+      const result = await remote.count(3).catch((e: unknown) => e);
+      expect(result).toBeInstanceOf(RemoteError);
+      expect((result as Error).message).toMatch(/streams are not supported over/);
+      expect(await remote.add(1, 2)).toBe(3);
     },
   },
   {

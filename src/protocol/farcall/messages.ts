@@ -10,11 +10,14 @@ import {
   type CallGroup,
   type ControlCodec,
   type Incoming,
+  type ObjectCodec,
+  type ObjectMessage,
   type OutgoingCall,
   type OutgoingNotify,
   Route,
   type WireError,
 } from '../protocol.js';
+import { objectMessage, readObjectMessage } from './objects.js';
 
 /**
  * Message type numbers of the native protocol (docs/protocol.md). Each message is one
@@ -32,6 +35,16 @@ export const MessageType = {
   AUTH: 8,
   AUTH_OK: 9,
   AUTH_FAIL: 10,
+  /** Streams (docs/protocol.md "Streams"): producer to consumer, then consumer to producer. */
+  ITEM: 11,
+  END: 12,
+  FAIL: 13,
+  CREDIT: 14,
+  STOP: 15,
+  /** References (docs/protocol.md "Callbacks"): a call of a function the other end passed. */
+  INVOKE: 16,
+  RETAIN: 17,
+  RELEASE: 18,
 } as const;
 
 /** The message array and the `args` array sit above user values; the depth limit skips them. */
@@ -56,7 +69,7 @@ export interface NativeSettings {
  * The native protocol's codecs, both roles and liveness, over one connection's settings: both
  * ends of a channel may call, so each end has all of them.
  */
-export class NativeCodecs implements CallerCodec, AnswererCodec, ControlCodec {
+export class NativeCodecs implements CallerCodec, AnswererCodec, ControlCodec, ObjectCodec {
   private readonly options: CodecOptions;
   private readonly batchOptions: CodecOptions;
 
@@ -73,9 +86,20 @@ export class NativeCodecs implements CallerCodec, AnswererCodec, ControlCodec {
 
   writeCall(call: OutgoingCall): Uint8Array {
     const options = callOptions(call.meta, call.timeoutMs, call.kwargs);
-    const array: unknown[] = [MessageType.CALL, call.id, call.method, call.args];
+    const array: unknown[] =
+      call.reference === undefined
+        ? [MessageType.CALL, call.id, call.method, call.args]
+        : [MessageType.INVOKE, call.id, call.reference, call.args];
     if (options) array.push(options);
     return encodeMsgpack(array, this.options);
+  }
+
+  writeObject(message: ObjectMessage): Uint8Array {
+    return encodeMsgpack(objectMessage(message), this.options);
+  }
+
+  readObject(frame: Uint8Array): ObjectMessage {
+    return readObjectMessage(decodeMsgpack(frame, this.options));
   }
 
   writeNotify(notify: OutgoingNotify): Uint8Array {
@@ -124,6 +148,9 @@ export class NativeCodecs implements CallerCodec, AnswererCodec, ControlCodec {
     if (type === MessageType.RESULT || type === MessageType.ERROR) return Route.ANSWERS;
     if (type === MessageType.PING) return Route.PING;
     if (type === MessageType.PONG) return Route.PONG;
+    if (type !== undefined && type >= MessageType.ITEM && type !== MessageType.INVOKE) {
+      return Route.OBJECTS;
+    }
     return Route.CALLS;
   }
 
@@ -192,6 +219,24 @@ function incoming(m: unknown): Incoming {
           meta: options?.meta,
           timeoutMs: options?.timeout,
           kwargs: options?.kwargs,
+        };
+      } catch (error) {
+        return { type: 'invalid', id, hasId: true, error: invalidRequest(error) };
+      }
+    }
+    case MessageType.INVOKE: {
+      const id = idOf(m[1]);
+      try {
+        const reference = idOf(m[2]);
+        const options = optionsOf(m[4]);
+        return {
+          type: 'call',
+          id,
+          method: `callback ${reference}`,
+          reference,
+          args: arrayOf(m[3]),
+          meta: options?.meta,
+          timeoutMs: options?.timeout,
         };
       } catch (error) {
         return { type: 'invalid', id, hasId: true, error: invalidRequest(error) };
@@ -288,7 +333,7 @@ export function wireErrorOf(value: unknown, depth = 0): WireError {
   return wire;
 }
 
-function idOf(value: unknown): number {
+export function idOf(value: unknown): number {
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0xffffffff) {
     return value;
   }
