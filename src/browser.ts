@@ -13,6 +13,15 @@ export type { CallContext } from './call-context.js';
 export type { CallOptions } from './caller.js';
 export type { ConnectOptions } from './connect.js';
 export {
+  type DeclaredErrorName,
+  type DeclaredErrors,
+  type DefinedError,
+  defineError,
+  type ErrorClass,
+  isRemoteError,
+  type RemoteErrorOf,
+} from './declared-errors.js';
+export {
   AbortError,
   AuthenticationError,
   CodecError,

@@ -3,6 +3,7 @@
  * they describe what the registry serves and what the proxy does (src/registry.ts,
  * src/proxy.ts), and test/types/ checks them with `tsc --noEmit`.
  */
+import type { DECLARED_ERRORS } from './declared-errors.js';
 
 /**
  * What every function inherits that a remote function does not have: `remote.add.call(…)`
@@ -37,11 +38,19 @@ type NotServed =
   | Promise<unknown>;
 
 /**
+ * The errors a function defined with `method({ errors })` declares, kept on the remote
+ * function's type for `isRemoteError(error, remote.fn, 'Name')`; nothing for other functions.
+ */
+type DeclaredErrorsOf<F> = F extends { readonly [DECLARED_ERRORS]: infer E }
+  ? { readonly [DECLARED_ERRORS]: E }
+  : unknown;
+
+/**
  * A function on the server, as the client sees it: the same arguments, a promise of its
  * result (a promised result unwrapped, as `await` does), and none of `Function`'s members.
  */
 export type RemoteFunction<F> = F extends (...args: infer A) => infer R
-  ? ((...args: A) => Promise<Awaited<R>>) & NoFunctionMembers
+  ? ((...args: A) => Promise<Awaited<R>>) & NoFunctionMembers & DeclaredErrorsOf<F>
   : never;
 
 /**
