@@ -34,6 +34,8 @@ export {
   TimeoutError,
   UsageError,
 } from './errors.js';
+export type { Identity, PeerCertificate } from './identity.js';
+export type { ClientCall, ClientInterceptor } from './interceptors.js';
 export type { Remote } from './proxy.js';
 export { withContext } from './registry.js';
 export { callWithKwargs, close, invoke, listMethods, notify, withOptions } from './remote-ops.js';

@@ -44,6 +44,13 @@ export {
   TimeoutError,
   UsageError,
 } from './errors.js';
+export type { Identity, PeerCertificate } from './identity.js';
+export type {
+  ClientCall,
+  ClientInterceptor,
+  ServerCall,
+  ServerInterceptor,
+} from './interceptors.js';
 export { DEFAULT_LIMITS, type Limits } from './limits.js';
 export type { Logger } from './logger.js';
 export {

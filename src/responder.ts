@@ -3,9 +3,10 @@
  * call contexts, admission, deadlines, drain and the ordered mode. Channel sessions and exchange
  * handlers each drive one, so a call is answered the same way over a socket and over HTTP.
  */
-import type { CallContext } from './call-context.js';
 import type { Deadline, Deadlines } from './deadlines.js';
 import { ErrorCode, RemoteError, TimeoutError } from './errors.js';
+import type { Identity } from './identity.js';
+import { runChain, type ServerCall, type ServerInterceptor } from './interceptors.js';
 import type { Limits } from './limits.js';
 import type { Logger } from './logger.js';
 import type {
@@ -27,11 +28,15 @@ export interface ResponderConfig {
   readonly logger: Logger;
   /** Send the stack of thrown errors to the caller. */
   readonly exposeStack: boolean;
+  /** Around every call and notification, outermost first; undefined when none is installed. */
+  readonly interceptors?: readonly ServerInterceptor[] | undefined;
 }
 
 /** Where a responder's answers go, and what it knows about the other end. */
 export interface AnswerSink {
   readonly peer: string;
+  /** What the connection proved about the other end (read when a call asks). */
+  readonly identity: Identity;
   /** The answer to one call that came alone. */
   answer(answer: Answer): void;
   /** The answers to one batch, all at once; empty when the batch held only notifications. */
@@ -47,6 +52,8 @@ export interface ResponderOptions {
   readonly cancellable: boolean;
   /** The session's deadlines, for the callers' timeouts that travel with their calls. */
   readonly deadlines: Deadlines;
+  /** The protocol's name, for `call.protocol`. */
+  readonly protocol: string;
 }
 
 /** Collects the answers of one batch until every call in it is answered. */
@@ -68,6 +75,10 @@ class Running {
   settled = false;
   controller: AbortController | undefined;
   deadline: Deadline | undefined;
+  /** The call's context, made when the function or an interceptor first needs it. */
+  context: ServerCall | undefined;
+  /** What the function set in `call.responseMeta`, sent with the answer. */
+  responseMeta: Record<string, string> | undefined;
   constructor(
     readonly call: IncomingCall,
     readonly batch: BatchReply | undefined,
@@ -259,7 +270,27 @@ export class Responder {
   private finish(entry: Running, answer: Answer): void {
     if (entry.settled) return; // released already: cancelled, past its deadline, or closed
     this.settle(entry);
-    this.reply(entry.batch, answer);
+    const meta = entry.responseMeta;
+    this.reply(entry.batch, meta ? this.withMeta(answer, meta, entry.call.method) : answer);
+  }
+
+  /**
+   * The answer with the response metadata its function set. A value that is not a string is
+   * left out, with a log line: the answer itself still goes.
+   */
+  private withMeta(answer: Answer, meta: Record<string, string>, method: string): Answer {
+    let sent: Record<string, string> | undefined;
+    for (const [key, value] of Object.entries(meta)) {
+      if (typeof value !== 'string') {
+        this.config.logger.warn(
+          `response metadata '${key}' set by '${method}' is a ${typeof value}, not a string: left out`,
+        );
+        continue;
+      }
+      sent ??= {};
+      sent[key] = value;
+    }
+    return sent ? { ...answer, meta: sent } : answer;
   }
 
   /** Frees the slot of a call, answered or not. */
@@ -352,7 +383,7 @@ export class Responder {
     done();
   }
 
-  private invoke(call: IncomingCall | IncomingNotify, context: () => CallContext): unknown {
+  private invoke(call: IncomingCall | IncomingNotify, context: () => ServerCall): unknown {
     const registry = this.config.registry;
     if (!registry) {
       throw new RemoteError({
@@ -362,30 +393,71 @@ export class Responder {
         data: { method: call.method },
       });
     }
-    return registry.invoke(call.method, call.args, call.kwargs, context);
+    const interceptors = this.config.interceptors;
+    // Without interceptors, exactly the registry's call: nothing is made that is not needed.
+    if (interceptors === undefined) {
+      return registry.invoke(call.method, call.args, call.kwargs, context);
+    }
+    const intercepted = context();
+    const last = () =>
+      registry.invoke(intercepted.method, intercepted.args, intercepted.kwargs, () => intercepted);
+    return runChain(interceptors, intercepted, last, true);
   }
 
-  private contextFor(entry: Running): CallContext {
+  private contextFor(entry: Running): ServerCall {
+    if (entry.context) return entry.context;
     entry.controller ??= new AbortController();
-    const { call } = entry;
-    return {
-      signal: entry.controller.signal,
-      meta: call.meta ?? NO_META,
-      method: call.method,
-      peer: this.sink.peer,
-      caller: this.sink.caller() as CallContext['caller'],
-    };
+    entry.context = this.makeContext('call', entry.call, entry.controller.signal, entry);
+    return entry.context;
   }
 
-  private notifyContext(notify: IncomingNotify): CallContext {
+  private notifyContext(notify: IncomingNotify): ServerCall {
     // Notifications have no id to cancel them by: their signal aborts when the connection closes.
     this.closing ??= new AbortController();
+    return this.makeContext('notify', notify, this.closing.signal, undefined);
+  }
+
+  /**
+   * One call's context, which is also what interceptors get. What is not always needed (the
+   * identity, `call.caller`, `state`, `responseMeta`) is made when first read.
+   */
+  private makeContext(
+    kind: 'call' | 'notify',
+    call: IncomingCall | IncomingNotify,
+    signal: AbortSignal,
+    entry: Running | undefined,
+  ): ServerCall {
+    const sink = this.sink;
+    let state: Record<string, unknown> | undefined;
+    let dropped: Record<string, string> | undefined;
     return {
-      signal: this.closing.signal,
-      meta: notify.meta ?? NO_META,
-      method: notify.method,
-      peer: this.sink.peer,
-      caller: this.sink.caller() as CallContext['caller'],
+      kind,
+      method: call.method,
+      args: call.args,
+      kwargs: call.kwargs,
+      meta: call.meta ?? NO_META,
+      signal,
+      peer: sink.peer,
+      protocol: this.options.protocol,
+      get identity() {
+        return sink.identity;
+      },
+      get caller() {
+        return sink.caller() as ServerCall['caller'];
+      },
+      get state() {
+        state ??= {};
+        return state;
+      },
+      get responseMeta() {
+        // A notification has no answer to carry it.
+        if (!entry) {
+          dropped ??= {};
+          return dropped;
+        }
+        entry.responseMeta ??= {};
+        return entry.responseMeta;
+      },
     };
   }
 

@@ -8,11 +8,13 @@ import {
   ProtocolError,
   TimeoutError,
 } from './errors.js';
+import type { Identity } from './identity.js';
 import type { Limits } from './limits.js';
 import type { Logger } from './logger.js';
-import { type Outcome, settled } from './outcome.js';
+import { answerMeta, type Outcome, settled } from './outcome.js';
 import {
   type Answer,
+  type Capabilities,
   type OpeningLink,
   type Protocol,
   type ProtocolConnection,
@@ -96,6 +98,7 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
   private peerEnded = false;
   private readonly closeListeners: ((error: ConnectionClosedError) => void)[] = [];
   private closedAs: ConnectionClosedError | undefined;
+  private identityOf: Identity | undefined;
   // Opening.
   private readonly early: Uint8Array[] = [];
   private wakeOpening: (() => void) | undefined;
@@ -134,6 +137,23 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
 
   get isClosed(): boolean {
     return this.state === CLOSED;
+  }
+
+  /**
+   * What the opening proved about the peer: the authkey (both protocols' handshakes are mutual,
+   * so a peer that got through knows the key), and the channel's verified TLS certificate.
+   */
+  get identity(): Identity {
+    this.identityOf ??= Object.freeze({
+      authenticated: this.config.protocolOptions.authkey !== undefined,
+      certificate: this.channel.certificate,
+    });
+    return this.identityOf;
+  }
+
+  /** What the protocol carries on this connection, once it is open. */
+  get capabilities(): Capabilities | undefined {
+    return this.connection?.capabilities;
   }
 
   /** Calls being run for the peer now. */
@@ -231,6 +251,7 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
         ordered: caps.correlation === 'fifo',
         cancellable: caps.cancel,
         deadlines: this.deadlines,
+        protocol: this.config.protocol.name,
       });
     }
     this.state = OPEN;
@@ -337,9 +358,9 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
   // ---- Calling ----
 
   async call(method: string, args: readonly unknown[], options?: CallOptions): Promise<unknown> {
-    return settled(await this.start(method, args, options), method, this.peer, () =>
-      this.closedFor(method),
-    );
+    const outcome = await this.start(method, args, options);
+    answerMeta(outcome, options);
+    return settled(outcome, method, this.peer, () => this.closedFor(method));
   }
 
   private start(
@@ -348,6 +369,8 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
     options: CallOptions | undefined,
   ): Promise<Outcome> {
     if (this.state !== OPEN || this.peerEnded) return Promise.resolve({ type: 'closed' });
+    const refused = this.refuseMeta(method, options);
+    if (refused) return Promise.resolve({ type: 'failed', error: refused });
     const signal = options?.signal;
     if (signal?.aborted) return Promise.resolve({ type: 'aborted', reason: signal.reason });
     let timeout: number | undefined;
@@ -420,6 +443,8 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
         `the ${this.config.protocol.name} protocol has no notifications (calls without an answer)`,
       );
     }
+    const refused = this.refuseMeta(method, options);
+    if (refused) throw refused;
     const frame = connection.caller.writeNotify({
       method,
       args,
@@ -432,6 +457,18 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
       );
     }
     this.channel.send(frame);
+  }
+
+  /** Metadata where the protocol cannot carry it is refused, never dropped. */
+  private refuseMeta(method: string, options: CallOptions | undefined): Error | undefined {
+    const meta = options?.meta;
+    if (meta === undefined || this.connection!.capabilities.meta) return undefined;
+    for (const _ in meta) {
+      return new ProtocolError(
+        `the ${this.config.protocol.name} protocol carries no call metadata (meta), so the call to '${method}' was not sent`,
+      );
+    }
+    return undefined;
   }
 
   private allocateId(): number {
