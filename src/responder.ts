@@ -19,6 +19,7 @@ import type {
   WireError,
 } from './protocol/protocol.js';
 import type { Registry } from './registry.js';
+import { CallContextImpl, type ContextHolder } from './server-call.js';
 import { bareWireError, describe, toWireError, UNENCODABLE_ERROR } from './wire-error.js';
 
 /** What every connection of one server shares. */
@@ -71,9 +72,13 @@ class BatchReply {
 }
 
 /** One call being run. `settled` is set once it is answered or released, whichever is first. */
-class Running {
+class Running implements ContextHolder {
+  readonly answered = true;
   settled = false;
+  /** Made when the call's signal is first read: an AbortController costs microseconds. */
   controller: AbortController | undefined;
+  /** Why the call was given up, kept for a signal that is read only afterwards. */
+  abortReason: unknown;
   deadline: Deadline | undefined;
   /** The call's context, made when the function or an interceptor first needs it. */
   context: ServerCall | undefined;
@@ -83,9 +88,11 @@ class Running {
     readonly call: IncomingCall,
     readonly batch: BatchReply | undefined,
   ) {}
-}
 
-const NO_META: Readonly<Record<string, string>> = Object.freeze({});
+  signal(): AbortSignal {
+    return signalOf(this);
+  }
+}
 
 /**
  * Answers the calls of one connection. Admission: at most `limits.maxInFlight` calls and
@@ -164,7 +171,7 @@ export class Responder {
     for (const entry of running) {
       entry.settled = true;
       entry.deadline?.cancel();
-      entry.controller?.abort(error);
+      abort(entry, error);
     }
     this.closing?.abort(error);
     this.active = 0;
@@ -330,7 +337,7 @@ export class Responder {
   private release(entry: Running, reason: Error, message: string, answer: boolean): void {
     if (entry.settled) return;
     this.settle(entry);
-    entry.controller?.abort(reason);
+    abort(entry, reason);
     if (!answer) return;
     this.reply(entry.batch, {
       type: 'error',
@@ -405,60 +412,28 @@ export class Responder {
   }
 
   private contextFor(entry: Running): ServerCall {
-    if (entry.context) return entry.context;
-    entry.controller ??= new AbortController();
-    entry.context = this.makeContext('call', entry.call, entry.controller.signal, entry);
+    entry.context ??= new CallContextImpl(
+      'call',
+      entry.call,
+      this.options.protocol,
+      this.sink,
+      entry,
+    );
     return entry.context;
   }
 
   private notifyContext(notify: IncomingNotify): ServerCall {
     // Notifications have no id to cancel them by: their signal aborts when the connection closes.
-    this.closing ??= new AbortController();
-    return this.makeContext('notify', notify, this.closing.signal, undefined);
-  }
-
-  /**
-   * One call's context, which is also what interceptors get. What is not always needed (the
-   * identity, `call.caller`, `state`, `responseMeta`) is made when first read.
-   */
-  private makeContext(
-    kind: 'call' | 'notify',
-    call: IncomingCall | IncomingNotify,
-    signal: AbortSignal,
-    entry: Running | undefined,
-  ): ServerCall {
-    const sink = this.sink;
-    let state: Record<string, unknown> | undefined;
-    let dropped: Record<string, string> | undefined;
-    return {
-      kind,
-      method: call.method,
-      args: call.args,
-      kwargs: call.kwargs,
-      meta: call.meta ?? NO_META,
-      signal,
-      peer: sink.peer,
-      protocol: this.options.protocol,
-      get identity() {
-        return sink.identity;
-      },
-      get caller() {
-        return sink.caller() as ServerCall['caller'];
-      },
-      get state() {
-        state ??= {};
-        return state;
-      },
-      get responseMeta() {
-        // A notification has no answer to carry it.
-        if (!entry) {
-          dropped ??= {};
-          return dropped;
-        }
-        entry.responseMeta ??= {};
-        return entry.responseMeta;
+    const holder = {
+      answered: false,
+      responseMeta: undefined,
+      signal: () => {
+        this.closing ??= new AbortController();
+        if (this.closedError && !this.closing.signal.aborted) this.closing.abort(this.closedError);
+        return this.closing.signal;
       },
     };
+    return new CallContextImpl('notify', notify, this.options.protocol, this.sink, holder);
   }
 
   private reply(batch: BatchReply | undefined, answer: Answer): void {
@@ -476,6 +451,21 @@ export class Responder {
     this.idleWaiters = [];
     for (const waiter of waiters) waiter();
   }
+}
+
+/** The call's signal, made on first read; aborted at once if the call was given up before. */
+function signalOf(entry: Running): AbortSignal {
+  if (!entry.controller) {
+    entry.controller = new AbortController();
+    if (entry.abortReason !== undefined) entry.controller.abort(entry.abortReason);
+  }
+  return entry.controller.signal;
+}
+
+/** Aborts the call's signal, or records why for a signal not read yet. */
+function abort(entry: Running, reason: unknown): void {
+  if (entry.controller) entry.controller.abort(reason);
+  else entry.abortReason = reason;
 }
 
 function refusal(id: unknown, name: string, message: string): Answer {
