@@ -29,7 +29,7 @@ export class InterceptingCaller implements Caller {
    * interceptor threw. `onResponseMeta` is called once, when the chain has settled, with the
    * metadata of the last answer (after retries); not at all when no answer came.
    */
-  async call(
+  call(
     method: string,
     args: readonly unknown[],
     options: CallOptions | undefined,
@@ -43,12 +43,22 @@ export class InterceptingCaller implements Caller {
           call.responseMeta = meta;
         }),
       );
+    const settled = runChain(this.interceptors, call, last, false);
     const report = options?.onResponseMeta;
-    try {
-      return await runChain(this.interceptors, call, last, false);
-    } finally {
-      if (report && call.responseMeta) report(call.responseMeta);
-    }
+    if (!report) return settled;
+    const tell = () => {
+      if (call.responseMeta) report(call.responseMeta);
+    };
+    return settled.then(
+      (value) => {
+        tell();
+        return value;
+      },
+      (error: unknown) => {
+        tell();
+        throw error;
+      },
+    );
   }
 
   /**

@@ -174,7 +174,10 @@ export class Registry {
         call(entry, parsed, withKwargs ? kwargs : undefined, context),
       );
     }
-    return call(entry, args, withKwargs ? kwargs : undefined, context);
+    // A plain function, called as it always was.
+    const all = entry.context ? [context(), ...args] : args;
+    if (withKwargs) return entry.fn.call(entry.self, ...all, kwargs);
+    return entry.fn.apply(entry.self, all);
   }
 
   /**

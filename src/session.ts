@@ -369,8 +369,10 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
     options: CallOptions | undefined,
   ): Promise<Outcome> {
     if (this.state !== OPEN || this.peerEnded) return Promise.resolve({ type: 'closed' });
-    const refused = this.refuseMeta(method, options);
-    if (refused) return Promise.resolve({ type: 'failed', error: refused });
+    if (options?.meta !== undefined && !this.connection!.capabilities.meta) {
+      const refused = this.refuseMeta(method, options.meta);
+      if (refused) return Promise.resolve({ type: 'failed', error: refused });
+    }
     const signal = options?.signal;
     if (signal?.aborted) return Promise.resolve({ type: 'aborted', reason: signal.reason });
     let timeout: number | undefined;
@@ -443,7 +445,7 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
         `the ${this.config.protocol.name} protocol has no notifications (calls without an answer)`,
       );
     }
-    const refused = this.refuseMeta(method, options);
+    const refused = options?.meta && this.refuseMeta(method, options.meta);
     if (refused) throw refused;
     const frame = connection.caller.writeNotify({
       method,
@@ -459,10 +461,9 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
     this.channel.send(frame);
   }
 
-  /** Metadata where the protocol cannot carry it is refused, never dropped. */
-  private refuseMeta(method: string, options: CallOptions | undefined): Error | undefined {
-    const meta = options?.meta;
-    if (meta === undefined || this.connection!.capabilities.meta) return undefined;
+  /** Metadata where the protocol cannot carry it is refused, never dropped (an empty map is none). */
+  private refuseMeta(method: string, meta: Record<string, string>): Error | undefined {
+    if (this.connection!.capabilities.meta) return undefined;
     for (const _ in meta) {
       return new ProtocolError(
         `the ${this.config.protocol.name} protocol carries no call metadata (meta), so the call to '${method}' was not sent`,

@@ -152,7 +152,12 @@ export class NativeCodecs implements CallerCodec, AnswererCodec, ControlCodec {
         continue;
       }
       const body = reader.value();
-      const meta = length > 3 ? answerMeta(reader.value()) : undefined;
+      if (length === 3) {
+        if (type === MessageType.RESULT) each({ type: 'result', id, value: body });
+        else each({ type: 'error', id, error: wireErrorOf(body) });
+        continue;
+      }
+      const meta = answerMeta(reader.value());
       for (let item = 4; item < length; item++) reader.skip(); // fields of a later version
       if (type === MessageType.RESULT) each({ type: 'result', id, value: body, meta });
       else each({ type: 'error', id, error: wireErrorOf(body), meta });
