@@ -1,12 +1,12 @@
 // A client process for one side of a scenario, forked by bench/run.js so that every side's
 // client has a process, and a heap, of its own: a raw run's garbage must not slow the farcall
-// run after it. argv[2] is JSON: `{ mode, server, authkey, window }`, where `server` is what the
-// server script sent back. Protocol over IPC: `{ ready }` once connected; each message
+// run after it. argv[2] is JSON: `{ mode, server, authkey, window, use }`, where `server` is what
+// the server script sent back and `use` installs one pass-through client interceptor. Protocol over IPC: `{ ready }` once connected; each message
 // `{ maxCalls, maxMs }` runs one measurement and is answered `{ calls, ms, cpuUs }` (CPU time
 // of this process during the run, in microseconds). Disconnecting closes and exits.
 import { farcallPipelined, farcallSequential, RawClient } from './clients.js';
 
-const { mode, server, authkey, window } = JSON.parse(process.argv[2]);
+const { mode, server, authkey, window, use } = JSON.parse(process.argv[2]);
 
 async function open() {
   if (mode === 'raw-sequential' || mode === 'raw-pipelined') {
@@ -24,6 +24,7 @@ async function open() {
   const remote = await connect(server.url, {
     authkey,
     timeout: mode.endsWith('-timeout') ? 5000 : undefined,
+    use: use ? (_call, next) => next() : undefined,
   });
   const target = mode.endsWith('-withoptions')
     ? { echo: (x) => withOptions(remote, { timeout: 5000 }).echo(x) }
