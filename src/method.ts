@@ -152,7 +152,7 @@ export function validated(
   return then(input['~standard'].validate(args), (checked) => {
     if (checked.issues) throw invalidArguments(checked.issues, method, params, args.length);
     if (!Array.isArray(checked.value)) {
-      throw new UsageError(`the input schema of '${method}' gave something else than an array`);
+      throw new UsageError(`the input schema of '${method}' gave something other than an array`);
     }
     return run(checked.value);
   });
