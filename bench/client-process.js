@@ -1,7 +1,7 @@
 // A client process for one side of a scenario, forked by bench/run.js so that every side's
 // client has a process, and a heap, of its own: a raw run's garbage must not slow the farcall
-// run after it. argv[2] is JSON: `{ mode, server, authkey, window }`, where `server` is what the
-// server script sent back. Protocol over IPC: `{ ready }` once connected; each message
+// run after it. argv[2] is JSON: `{ mode, server, authkey, window, use }`, where `server` is what
+// the server script sent back and `use` installs one pass-through client interceptor. Protocol over IPC: `{ ready }` once connected; each message
 // `{ maxCalls, maxMs }` runs one measurement and is answered `{ calls, ms, cpuUs }` (CPU time
 // of this process during the run, in microseconds). Disconnecting closes and exits.
 import { farcallPipelined, farcallSequential, RawClient } from './clients.js';
@@ -13,7 +13,7 @@ import {
   rawStream,
 } from './stream-clients.js';
 
-const { mode, server, authkey, window } = JSON.parse(process.argv[2]);
+const { mode, server, authkey, window, use } = JSON.parse(process.argv[2]);
 
 async function open() {
   if (mode === 'raw-sequential' || mode === 'raw-pipelined') {
@@ -40,6 +40,7 @@ async function open() {
   const remote = await connect(mode.endsWith('-ws') ? server.ws : server.url, {
     authkey,
     timeout: mode.endsWith('-timeout') ? 5000 : undefined,
+    use: use ? (_call, next) => next() : undefined,
   });
   if (mode === 'farcall-stream' || mode === 'farcall-stream-ws') {
     return { run: (n, ms) => farcallStream(remote, n, ms), close: () => close(remote) };

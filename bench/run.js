@@ -80,6 +80,7 @@ const scenarios = [
       open: (ctx) => nodeClient(ctx, 'farcall', 'farcall-pipelined'),
     },
   },
+  ...interceptorScenarios(),
   {
     name: 'stream',
     title: 'A stream of 1 KiB items, one connection, read as fast as it comes',
@@ -206,12 +207,66 @@ const scenarios = [
 ];
 
 /**
+ * One interceptor installed beside none, on the server and on the client, in both unary modes:
+ * the same farcall client and server, once as they are and once with a pass-through
+ * interceptor (`(call, next) => next()`), so the difference is what the interceptor machinery
+ * costs. The baseline (none installed) runs exactly the code of a build without interceptors.
+ */
+function interceptorScenarios() {
+  const modes = [
+    {
+      suffix: '',
+      mode: 'farcall-pipelined',
+      what: `${WINDOW} calls in flight`,
+      maxCalls: 5_000_000,
+    },
+    { suffix: '-seq', mode: 'farcall-sequential', what: 'one call in flight', maxCalls: 200_000 },
+  ];
+  const ends = [
+    {
+      name: 'server-use',
+      title: 'One server interceptor beside none',
+      option: 'serve(api, { use: (call, next) => next() })',
+      open: (ctx, mode) => nodeClient(ctx, 'farcall-use', mode),
+    },
+    {
+      name: 'client-use',
+      title: 'One client interceptor beside none',
+      option: 'connect(url, { use: (call, next) => next() })',
+      open: (ctx, mode) => nodeClient(ctx, 'farcall', mode, { use: true }),
+    },
+  ];
+  return ends.flatMap((end) =>
+    modes.map(({ suffix, mode, what, maxCalls }) => ({
+      name: `${end.name}${suffix}`,
+      title: `${end.title}, ${what}`,
+      maxCalls,
+      targets: { minRatio: 0.8 },
+      baseline: {
+        name: 'none',
+        describe: `remote.echo(42), ${what}, no interceptor`,
+        open: (ctx) => nodeClient(ctx, 'farcall', mode),
+      },
+      subject: {
+        name: 'one',
+        describe: `the same with ${end.option}`,
+        open: (ctx) => end.open(ctx, mode),
+      },
+    })),
+  );
+}
+
+/**
  * Server scripts by name, with the environment they need. A node script sends its address over
  * IPC; a Python one prints `listening on PORT`.
  */
 const SERVERS = {
   raw: { script: 'raw-server.js', env: {} },
   farcall: { script: 'farcall-server.js', env: { FARCALL_BENCH_AUTHKEY: AUTHKEY } },
+  'farcall-use': {
+    script: 'farcall-server.js',
+    env: { FARCALL_BENCH_AUTHKEY: AUTHKEY, FARCALL_BENCH_USE: '1' },
+  },
   'farcall-python': {
     script: 'farcall-server.js',
     env: { FARCALL_BENCH_AUTHKEY: AUTHKEY, FARCALL_BENCH_PROTOCOL: 'python' },
@@ -307,10 +362,13 @@ async function pythonClient(ctx, serverName, clients = 1) {
   };
 }
 
-/** Starts the named server (once) and a client process in `mode` connected to it. */
-async function nodeClient(ctx, serverName, mode) {
+/**
+ * Starts the named server (once) and a client process in `mode` connected to it; `extra` goes
+ * to the client process (`{ use: true }` installs a client interceptor).
+ */
+async function nodeClient(ctx, serverName, mode, extra = {}) {
   const server = await ctx.server(serverName);
-  const options = { mode, server: server.info, authkey: AUTHKEY, window: WINDOW };
+  const options = { mode, server: server.info, authkey: AUTHKEY, window: WINDOW, ...extra };
   const client = await startChild('client-process.js', [JSON.stringify(options)]);
   return {
     run: (maxCalls, maxMs) => client.request({ maxCalls, maxMs }),
@@ -455,7 +513,7 @@ function printTable(results) {
     `median of ${settings.runs} interleaved runs, each ${settings.warmupMs} ms warm-up + up to ${settings.maxMs} ms`,
   );
   log();
-  const widths = [12, 9, 12, 16, 7, 8];
+  const widths = [15, 9, 12, 16, 7, 8];
   const row = (cells) =>
     log(cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' '));
   row(['scenario', 'side', 'calls/s', 'CPU us/call c/s', 'ratio', 'target']);

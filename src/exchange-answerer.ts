@@ -160,6 +160,12 @@ function responderFor(
   if (!responder) {
     const sink = {
       peer: request.peer,
+      // Every request is verified when there is a key (a 401 otherwise), and a keep-alive
+      // connection keeps its TLS client certificate.
+      identity: Object.freeze({
+        authenticated: context.authkey !== undefined,
+        certificate: request.certificate,
+      }),
       answer: () => {},
       batch: () => {},
       caller: () => noCallerProxy,
@@ -168,6 +174,7 @@ function responderFor(
       ordered: false,
       cancellable: true,
       deadlines: state.deadlines,
+      protocol: context.protocol.name,
     });
     state.responders.set(request.connection, responder);
   }

@@ -18,7 +18,7 @@ import {
 import { AUTH_HEADER, CLIENT_HEADER, signRequest, verifyResponse } from './http-auth.js';
 import type { Limits } from './limits.js';
 import type { Logger } from './logger.js';
-import { type Outcome, settled } from './outcome.js';
+import { answerMeta, type Outcome, settled } from './outcome.js';
 import type { Protocol, ProtocolConnection, ProtocolOptions } from './protocol/protocol.js';
 import { refuseUncarried } from './streams/refusal.js';
 import type { ConnectionStats } from './streams/stats.js';
@@ -86,7 +86,9 @@ export class ExchangeCaller implements Caller {
   }
 
   async call(method: string, args: readonly unknown[], options?: CallOptions): Promise<unknown> {
-    return settled(await this.start(method, args, options), method, this.url, closedByUs);
+    const outcome = await this.start(method, args, options);
+    answerMeta(outcome, options);
+    return settled(outcome, method, this.url, closedByUs);
   }
 
   private start(

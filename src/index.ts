@@ -22,6 +22,15 @@ export {
   withOptions,
 } from './client.js';
 export {
+  type DeclaredErrorName,
+  type DeclaredErrors,
+  type DefinedError,
+  defineError,
+  type ErrorClass,
+  isRemoteError,
+  type RemoteErrorOf,
+} from './declared-errors.js';
+export {
   AbortError,
   AuthenticationError,
   CodecError,
@@ -35,11 +44,32 @@ export {
   TimeoutError,
   UsageError,
 } from './errors.js';
+export type { Identity, PeerCertificate } from './identity.js';
+export type {
+  ClientCall,
+  ClientInterceptor,
+  ServerCall,
+  ServerInterceptor,
+} from './interceptors.js';
 export { DEFAULT_LIMITS, type Limits } from './limits.js';
 export type { Logger } from './logger.js';
+export {
+  type ArgsSchema,
+  type ErrorInfo,
+  type Method,
+  type MethodSchemas,
+  method,
+  type ValidationIssue,
+} from './method.js';
 export type { ProtocolName } from './protocol/index.js';
 export type { PythonForm, PythonOptions } from './protocol/python/index.js';
-export { acceptsKwargs, LIST_METHODS, withContext } from './registry.js';
+export {
+  acceptsKwargs,
+  DESCRIBE_METHODS,
+  LIST_METHODS,
+  type MethodInfo,
+  withContext,
+} from './registry.js';
 export type {
   Callback,
   Remote,

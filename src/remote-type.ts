@@ -3,6 +3,7 @@
  * they describe what the registry serves and what the proxy does (src/registry.ts,
  * src/proxy.ts), and test/types/ checks them with `tsc --noEmit`.
  */
+import type { DECLARED_ERRORS } from './declared-errors.js';
 
 /**
  * What every function inherits that a remote function does not have: `remote.add.call(…)`
@@ -35,6 +36,14 @@ type NotServed =
   | RegExp
   | ArrayBufferView
   | Promise<unknown>;
+
+/**
+ * The errors a function defined with `method({ errors })` declares, kept on the remote
+ * function's type for `isRemoteError(error, remote.fn, 'Name')`; nothing for other functions.
+ */
+type DeclaredErrorsOf<F> = F extends { readonly [DECLARED_ERRORS]: infer E }
+  ? { readonly [DECLARED_ERRORS]: E }
+  : unknown;
 
 /**
  * A function the other end passed over (a callback in an argument, or a function in a result),
@@ -83,7 +92,9 @@ export type RemoteResult<R> = R extends AsyncIterable<infer T> | ReadableStream<
  * does, and a stream result as an `AsyncIterableIterator`), and none of `Function`'s members.
  */
 export type RemoteFunction<F> = F extends (...args: infer A) => infer R
-  ? ((...args: RemoteArguments<A>) => Promise<RemoteResult<Awaited<R>>>) & NoFunctionMembers
+  ? ((...args: RemoteArguments<A>) => Promise<RemoteResult<Awaited<R>>>) &
+      NoFunctionMembers &
+      DeclaredErrorsOf<F>
   : never;
 
 /**

@@ -1,6 +1,7 @@
 import { keyBytes } from './authkey.js';
 import { UsageError } from './errors.js';
 import { answerExchange } from './exchange-answerer.js';
+import { interceptorList, type ServerInterceptor, type Use } from './interceptors.js';
 import { type Limits, resolveLimits } from './limits.js';
 import { type Logger, resolveLogger } from './logger.js';
 import type { ProtocolName } from './protocol/index.js';
@@ -41,6 +42,11 @@ export interface ServeOptions {
   python?: PythonOptions | undefined;
   /** Options of the transports, passed through by scheme (`http: { server }` …). */
   transport?: Readonly<Record<string, unknown>> | undefined;
+  /**
+   * Interceptors around every call and notification this server answers, on every address and
+   * protocol, outermost first (`ServerInterceptor`): to reject, time, log or enrich calls.
+   */
+  use?: Use<ServerInterceptor>;
 }
 
 export interface Server {
@@ -87,6 +93,7 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
     limits,
     logger,
     exposeStack: options.exposeStack === true,
+    interceptors: interceptorList(options.use, 'serve'),
   };
   const protocolOptions = {
     role: 'server' as const,

@@ -8,13 +8,15 @@ import {
   ProtocolError,
   TimeoutError,
 } from './errors.js';
+import type { Identity } from './identity.js';
 import type { Limits } from './limits.js';
 import type { Logger } from './logger.js';
-import { type Outcome, settled } from './outcome.js';
+import { answerMeta, type Outcome, settled } from './outcome.js';
 import {
   type Answer,
   type AnswererCodec,
   type CallGroup,
+  type Capabilities,
   type OpeningLink,
   type Protocol,
   type ProtocolConnection,
@@ -103,6 +105,7 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
   private peerEnded = false;
   private readonly closeListeners: ((error: ConnectionClosedError) => void)[] = [];
   private closedAs: ConnectionClosedError | undefined;
+  private identityOf: Identity | undefined;
   // Opening.
   private readonly early: Uint8Array[] = [];
   private wakeOpening: (() => void) | undefined;
@@ -165,6 +168,23 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
 
   get isClosed(): boolean {
     return this.state === CLOSED;
+  }
+
+  /**
+   * What the opening proved about the peer: the authkey (both protocols' handshakes are mutual,
+   * so a peer that got through knows the key), and the channel's verified TLS certificate.
+   */
+  get identity(): Identity {
+    this.identityOf ??= Object.freeze({
+      authenticated: this.config.protocolOptions.authkey !== undefined,
+      certificate: this.channel.certificate,
+    });
+    return this.identityOf;
+  }
+
+  /** What the protocol carries on this connection, once it is open. */
+  get capabilities(): Capabilities | undefined {
+    return this.connection?.capabilities;
   }
 
   /** Calls being run for the peer now. */
@@ -272,6 +292,7 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
         ordered: caps.correlation === 'fifo',
         cancellable: caps.cancel,
         deadlines: this.deadlines,
+        protocol: this.config.protocol.name,
       });
     }
     this.state = OPEN;
@@ -422,9 +443,9 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
     options?: CallOptions,
     reference?: number,
   ): Promise<unknown> {
-    return settled(await this.start(method, args, options, reference), method, this.peer, () =>
-      this.closedFor(method),
-    );
+    const outcome = await this.start(method, args, options, reference);
+    answerMeta(outcome, options);
+    return settled(outcome, method, this.peer, () => this.closedFor(method));
   }
 
   private start(
@@ -434,6 +455,10 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
     reference: number | undefined,
   ): Promise<Outcome> {
     if (this.state !== OPEN || this.peerEnded) return Promise.resolve({ type: 'closed' });
+    if (options?.meta !== undefined && !this.connection!.capabilities.meta) {
+      const refused = this.refuseMeta(method, options.meta);
+      if (refused) return Promise.resolve({ type: 'failed', error: refused });
+    }
     const signal = options?.signal;
     if (signal?.aborted) return Promise.resolve({ type: 'aborted', reason: signal.reason });
     let timeout: number | undefined;
@@ -512,6 +537,8 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
         `the ${this.config.protocol.name} protocol has no notifications (calls without an answer)`,
       );
     }
+    const refused = options?.meta && this.refuseMeta(method, options.meta);
+    if (refused) throw refused;
     const write = () => {
       const frame = connection.caller!.writeNotify({
         method,
@@ -528,6 +555,17 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
     };
     if (this.refusesObjects) refuseUncarried(args, this.refusesObjects);
     this.channel.send(this.objectsOn ? this.objects.encode({ kind: 'notify' }, write) : write());
+  }
+
+  /** Metadata where the protocol cannot carry it is refused, never dropped (an empty map is none). */
+  private refuseMeta(method: string, meta: Record<string, string>): Error | undefined {
+    if (this.connection!.capabilities.meta) return undefined;
+    for (const _ in meta) {
+      return new ProtocolError(
+        `the ${this.config.protocol.name} protocol carries no call metadata (meta), so the call to '${method}' was not sent`,
+      );
+    }
+    return undefined;
   }
 
   private allocateId(): number {

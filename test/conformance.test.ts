@@ -5,12 +5,13 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   AuthenticationError,
   acceptsKwargs,
   type Callback,
   type CallContext,
+  type ClientInterceptor,
   CodecError,
   type ConnectOptions,
   callWithKwargs,
@@ -24,6 +25,8 @@ import {
   release,
   type ServeOptions,
   type Server,
+  type ServerCall,
+  type ServerInterceptor,
   serve,
   stats,
   TimeoutError,
@@ -87,7 +90,66 @@ const api = {
     for (let step = 1; step <= steps; step++) total += await onStep(step);
     return total;
   },
+  tagged: withContext((call: CallContext, value: string) => {
+    call.responseMeta.etag = `"${value}"`;
+    return `${value} for ${call.state.user ?? 'nobody'}`;
+  }),
 };
+
+/** What the servers' interceptor saw of each call, in order. */
+interface Intercepted {
+  kind: ServerCall['kind'];
+  method: string;
+  args: unknown[];
+  meta: Record<string, string>;
+  authenticated: boolean;
+  protocol: string;
+  outcome?: { result: unknown } | { error: string };
+}
+const intercepted: Intercepted[] = [];
+/** Every server of the matrix runs it: it records, refuses add(-1, -1), and enriches. */
+const serverInterceptor: ServerInterceptor = async (call, next) => {
+  const seen: Intercepted = {
+    kind: call.kind,
+    method: call.method,
+    args: [...call.args],
+    meta: { ...call.meta },
+    authenticated: call.identity.authenticated,
+    protocol: call.protocol,
+  };
+  intercepted.push(seen);
+  if (call.method === 'add' && call.args[0] === -1 && call.args[1] === -1) {
+    seen.outcome = { error: 'refused' };
+    throw new RemoteError({ name: 'PermissionError', message: 'add(-1, -1) is refused here' });
+  }
+  if (call.meta.traceparent) {
+    call.state.user = `trace ${call.meta.traceparent.split('-')[1]}`;
+    call.responseMeta['server-timing'] = 'app;dur=1';
+  }
+  try {
+    const result = await next();
+    seen.outcome = { result };
+    return result;
+  } catch (error) {
+    seen.outcome = { error: (error as Error).message };
+    throw error;
+  }
+};
+const seenFor = (method: string, first: unknown) =>
+  intercepted.filter((s) => s.method === method && s.args[0] === first);
+
+const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+/** A client interceptor that passes W3C trace context and keeps what came back. */
+function tracing(answers: Readonly<Record<string, string>>[]): ClientInterceptor {
+  return async (call, next) => {
+    call.meta.traceparent = TRACEPARENT;
+    try {
+      return await next();
+    } finally {
+      if (call.responseMeta) answers.push(call.responseMeta);
+    }
+  };
+}
 type Remote = Awaited<ReturnType<typeof connect<typeof api>>>;
 
 const KEY = 'conformance';
@@ -403,6 +465,122 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'server interceptors see each call: method, arguments, identity, protocol, result',
+    run: async (remote, _url, options) => {
+      expect(await remote.add(20, 22)).toBe(42);
+      expect(seenFor('add', 20)).toEqual([
+        {
+          kind: 'call',
+          method: 'add',
+          args: [20, 22],
+          meta: {},
+          authenticated: true,
+          protocol: options.protocol ?? 'farcall',
+          outcome: { result: 42 },
+        },
+      ]);
+    },
+  },
+  {
+    name: 'server interceptors see the error of a function that throws',
+    run: async (remote) => {
+      const before = intercepted.length;
+      await expect(remote.fail()).rejects.toBeInstanceOf(RemoteError);
+      expect(intercepted.slice(before).map((s) => s.outcome)).toEqual([
+        { error: 'unsupported operand' },
+      ]);
+    },
+  },
+  {
+    name: 'a server interceptor rejects a call: the caller gets its error, the function never runs',
+    run: async (remote) => {
+      const error = await remote.add(-1, -1).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RemoteError);
+      expect(error).toMatchObject({ name: 'PermissionError' });
+      expect((error as Error).message).toContain('add(-1, -1) is refused here');
+      expect(await remote.add(1, 2)).toBe(3);
+    },
+  },
+  {
+    name: 'server interceptors run around notifications too',
+    applies: native,
+    run: async (remote) => {
+      notify(remote, 'record', 'intercepted');
+      await expect.poll(() => seenFor('record', 'intercepted').length).toBe(1);
+      expect(seenFor('record', 'intercepted')[0]).toMatchObject({ kind: 'notify' });
+    },
+  },
+  {
+    name: 'W3C traceparent passes from a client interceptor to a server interceptor, and response metadata back',
+    applies: native,
+    run: async (_remote, url, options) => {
+      const answers: Readonly<Record<string, string>>[] = [];
+      const traced = await connect<typeof api>(url, { ...options, use: tracing(answers) });
+      try {
+        expect(await traced.tagged('v1')).toBe('v1 for trace 4bf92f3577b34da6a3ce929d0e0e4736');
+        expect(seenFor('tagged', 'v1')[0]!.meta).toEqual({ traceparent: TRACEPARENT });
+        expect(answers).toEqual([{ etag: '"v1"', 'server-timing': 'app;dur=1' }]);
+        let read: Readonly<Record<string, string>> | undefined;
+        await withOptions(traced, { onResponseMeta: (meta) => (read = meta) }).tagged('v2');
+        expect(read).toEqual({ etag: '"v2"', 'server-timing': 'app;dur=1' });
+      } finally {
+        await close(traced);
+      }
+    },
+  },
+  {
+    name: 'sends the connection meta with every call',
+    applies: native,
+    run: async (_remote, url, options) => {
+      const named = await connect<typeof api>(url, { ...options, meta: { client: 'matrix' } });
+      try {
+        await named.add(30, 1);
+        await withOptions(named, { meta: { user: 'ada' } }).add(31, 1);
+        expect([...seenFor('add', 30), ...seenFor('add', 31)].map((s) => s.meta)).toEqual([
+          { client: 'matrix' },
+          { client: 'matrix', user: 'ada' },
+        ]);
+      } finally {
+        await close(named);
+      }
+    },
+  },
+  {
+    name: 'client interceptors run on every protocol: they change arguments and retry',
+    run: async (_remote, url, options) => {
+      let tries = 0;
+      const retryOnce: ClientInterceptor = async (call, next) => {
+        call.args = call.args.map((a) => (a as number) + 100);
+        try {
+          tries++;
+          return await next();
+        } catch {
+          tries++;
+          call.args = [1, 1];
+          return next();
+        }
+      };
+      const wrapped = await connect<typeof api>(url, { ...options, use: retryOnce });
+      try {
+        expect(await wrapped.add(1, 2)).toBe(203);
+        // -101 + 100 is -1: refused by the server's interceptor, then retried with (1, 1).
+        expect(await wrapped.add(-101, -101)).toBe(2);
+        expect(tries).toBe(3);
+      } finally {
+        await close(wrapped);
+      }
+    },
+  },
+  {
+    name: 'refuses call metadata where the protocol carries none, with ProtocolError',
+    applies: (protocol) => !native(protocol),
+    run: async (remote) => {
+      await expect(withOptions(remote, { meta: { user: 'ada' } }).add(1, 1)).rejects.toBeInstanceOf(
+        ProtocolError,
+      );
+    },
+  },
+  {
     name: 'refuses a wrong authkey with AuthenticationError',
     run: async (_remote, url, options) => {
       await expect(connect(url, { ...options, authkey: 'wrong' })).rejects.toBeInstanceOf(
@@ -429,6 +607,7 @@ for (const transport of transports) {
           authkey: KEY,
           protocol,
           logger: false,
+          use: serverInterceptor,
           ...transport.serve,
         });
         options = { authkey: KEY, protocol, logger: false, timeout: 5000, ...transport.connect };
@@ -437,6 +616,9 @@ for (const transport of transports) {
       afterAll(async () => {
         await close(remote);
         await server.close();
+      });
+      beforeEach(() => {
+        intercepted.length = 0;
       });
       for (const scenario of scenarios) {
         if (scenario.applies && !scenario.applies(protocol, transport.name)) continue;

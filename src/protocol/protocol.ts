@@ -99,10 +99,23 @@ export interface CallGroup {
   readonly batch: boolean;
 }
 
-/** An answer, both as the answering side writes it and as the calling side reads it. */
+/**
+ * An answer, both as the answering side writes it and as the calling side reads it. `meta` is
+ * the response metadata the function set (`call.responseMeta`), where there is any.
+ */
 export type Answer =
-  | { readonly type: 'result'; readonly id: unknown; readonly value: unknown }
-  | { readonly type: 'error'; readonly id: unknown; readonly error: WireError };
+  | {
+      readonly type: 'result';
+      readonly id: unknown;
+      readonly value: unknown;
+      readonly meta?: Readonly<Record<string, string>> | undefined;
+    }
+  | {
+      readonly type: 'error';
+      readonly id: unknown;
+      readonly error: WireError;
+      readonly meta?: Readonly<Record<string, string>> | undefined;
+    };
 
 export interface CallerCodec {
   /** Throws `CodecError`/`LimitError` for arguments that cannot be written; nothing is sent. */

@@ -99,6 +99,10 @@ const messageVectors: Record<string, { write: () => Uint8Array; read: unknown }>
     write: () => codecs.writeAnswer({ type: 'result', id: 5, value: values() }),
     read: { type: 'result', id: 5, value: values() },
   },
+  'result-meta': {
+    write: () => codecs.writeAnswer({ type: 'result', id: 6, value: 'ok', meta: { etag: '"v2"' } }),
+    read: { type: 'result', id: 6, value: 'ok', meta: { etag: '"v2"' } },
+  },
 };
 
 /**
@@ -272,6 +276,35 @@ describe('docs/protocol.md test vectors', () => {
     expect(refCodecs.route(Buffer.from(vectors.get('invoke')!, 'hex').subarray(4))).toBe(
       Route.CALLS,
     );
+  });
+
+  it('reads answers of a later version: unknown answer options and items are ignored', () => {
+    const answers: unknown[] = [];
+    const wantAll = () => true;
+    const collect = (answer: unknown) => answers.push(answer);
+    const later = encodeMsgpack(
+      [3, 8, 'v', { meta: { a: 'b' }, priority: 3 }, 'an item of a later version'],
+      { maxDepth: 8, maxItems: 64 },
+    );
+    const badMeta = encodeMsgpack(
+      [4, 9, { name: 'E', message: 'm', code: 'INTERNAL' }, { meta: { n: 1 } }],
+      {
+        maxDepth: 8,
+        maxItems: 64,
+      },
+    );
+    const notAMap = encodeMsgpack([3, 10, 'w', 'not a map'], { maxDepth: 8, maxItems: 64 });
+    for (const frame of [later, badMeta, notAMap]) codecs.readAnswers(frame, wantAll, collect);
+    expect(answers).toMatchObject([
+      { type: 'result', id: 8, value: 'v', meta: { a: 'b' } },
+      { type: 'error', id: 9, error: { name: 'E', message: 'm' }, meta: undefined },
+      { type: 'result', id: 10, value: 'w', meta: undefined },
+    ]);
+  });
+
+  it('writes an answer without metadata in the three-item form of version 1', () => {
+    const answer = codecs.writeAnswer({ type: 'result', id: 1, value: 5 });
+    expect(frame(answer)).toBe(documentedVectors().get('result'));
   });
 
   it('uses the HMAC construction the document describes, as the handshake computes it', async () => {

@@ -118,14 +118,14 @@ export class NativeCodecs implements CallerCodec, AnswererCodec, ControlCodec, O
     return concatArray(frames);
   }
 
+  /** `[3, id, value]` or `[4, id, error]`, with `{ meta }` after it when the answer has some. */
   writeAnswer(answer: Answer): Uint8Array {
-    if (answer.type === 'result') {
-      return encodeMsgpack([MessageType.RESULT, answer.id, answer.value], this.options);
-    }
-    return encodeMsgpack(
-      [MessageType.ERROR, answer.id, wireErrorObject(answer.error)],
-      this.options,
-    );
+    const array: unknown[] =
+      answer.type === 'result'
+        ? [MessageType.RESULT, answer.id, answer.value]
+        : [MessageType.ERROR, answer.id, wireErrorObject(answer.error)];
+    if (answer.meta !== undefined) array.push({ meta: answer.meta });
+    return encodeMsgpack(array, this.options);
   }
 
   writePing(nonce: number): Uint8Array {
@@ -179,9 +179,15 @@ export class NativeCodecs implements CallerCodec, AnswererCodec, ControlCodec, O
         continue;
       }
       const body = reader.value();
-      for (let item = 3; item < length; item++) reader.skip(); // fields of a later version
-      if (type === MessageType.RESULT) each({ type: 'result', id, value: body });
-      else each({ type: 'error', id, error: wireErrorOf(body) });
+      if (length === 3) {
+        if (type === MessageType.RESULT) each({ type: 'result', id, value: body });
+        else each({ type: 'error', id, error: wireErrorOf(body) });
+        continue;
+      }
+      const meta = answerMeta(reader.value());
+      for (let item = 4; item < length; item++) reader.skip(); // fields of a later version
+      if (type === MessageType.RESULT) each({ type: 'result', id, value: body, meta });
+      else each({ type: 'error', id, error: wireErrorOf(body), meta });
     }
     reader.end();
   }
@@ -354,14 +360,26 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * The response metadata in an answer's options map. Anything else there, and a `meta` that is
+ * not a map of strings, is ignored: the answer itself is good, and a later version may add to
+ * the map.
+ */
+function answerMeta(options: unknown): Readonly<Record<string, string>> | undefined {
+  if (!isRecord(options)) return undefined;
+  const { meta } = options;
+  return isStringMap(meta) ? meta : undefined;
+}
+
+function isStringMap(value: unknown): value is Record<string, string> {
+  return isRecord(value) && Object.values(value).every((v) => typeof v === 'string');
+}
+
 function optionsOf(value: unknown): CallOptionsMap | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isRecord(value)) throw new ProtocolError('call options are not a map');
   const { meta, timeout, kwargs } = value;
-  if (
-    meta !== undefined &&
-    !(isRecord(meta) && Object.values(meta).every((v) => typeof v === 'string'))
-  ) {
+  if (meta !== undefined && !isStringMap(meta)) {
     throw new ProtocolError('call metadata is not a map of strings');
   }
   if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0)) {
