@@ -75,6 +75,7 @@ export function pageHtml(path: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>farcall playground</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${asset('page.css')}">
 <script type="module" src="${asset('page.js')}"></script>
 </head>
