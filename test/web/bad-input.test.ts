@@ -125,6 +125,18 @@ describe('bad input over http:// and ws://', () => {
     await stillServes();
   });
 
+  it('closes a WebSocket that sends a text message where binary frames go, with 1008', async () => {
+    const ws = new WebSocket(wsUrl);
+    await new Promise((resolve, reject) => {
+      ws.on('open', resolve);
+      ws.on('error', reject);
+    });
+    const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+    ws.send('{"jsonrpc": "2.0"}');
+    expect(await closed).toBe(1008);
+    await stillServes();
+  });
+
   it('closes a WebSocket upgrade that never completes its headers', async () => {
     const client = raw();
     client.write(
