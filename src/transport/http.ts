@@ -10,6 +10,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import type { Socket } from 'node:net';
 import { AbortError, ConnectionClosedError, UsageError } from '../errors.js';
 import { MAX_TIMER_MS } from '../limits.js';
 import { corsHeaders, judgeOrigin, originSet, preflightHeaders, refusedOrigin } from './cors.js';
@@ -117,6 +118,24 @@ function plain(
   response.end(body);
 }
 
+const signals = new WeakMap<object, AbortSignal>();
+
+/**
+ * Aborts when the connection closes: a request still being answered then has no one to answer.
+ * One per connection rather than per request (HTTP/1.1 answers one request of a connection at
+ * a time), because an AbortController costs more than the rest of a small request's handling.
+ */
+function connectionSignal(socket: Socket): AbortSignal {
+  let signal = signals.get(socket);
+  if (!signal) {
+    const abort = new AbortController();
+    socket.once('close', () => abort.abort(new ConnectionClosedError('the client went away')));
+    signal = abort.signal;
+    signals.set(socket, signal);
+  }
+  return signal;
+}
+
 /** Answers an HTTP endpoint's requests: POSTs of calls, preflights, and GETs of its page. */
 function endpoint(target: Target, options: ListenOptions) {
   const onExchange = options.handlers.exchange!;
@@ -171,11 +190,6 @@ function endpoint(target: Target, options: ListenOptions) {
       plain(response, 408, message, { ...cors, connection: 'close' });
       return;
     }
-    const abort = new AbortController();
-    response.on('close', () => {
-      if (!response.writableFinished)
-        abort.abort(new ConnectionClosedError('the client went away'));
-    });
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.headers)) {
       if (typeof value === 'string') headers[name] = value;
@@ -186,7 +200,7 @@ function endpoint(target: Target, options: ListenOptions) {
       contentType: headers['content-type'] ?? '',
       headers,
       peer,
-      signal: abort.signal,
+      signal: connectionSignal(socket),
       connection: socket,
     };
     send(response, await onExchange(incoming), cors);

@@ -6,7 +6,17 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { close, connect, type Server, serve, UsageError } from '../../src/index.js';
+import {
+  type CallContext,
+  close,
+  connect,
+  type Server,
+  serve,
+  UsageError,
+  withContext,
+} from '../../src/index.js';
+import { resolveLimits } from '../../src/limits.js';
+import { nodeProtocols } from '../../src/protocol/node-protocols.js';
 
 const api = { add: (x: number, y: number) => x + y };
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -137,5 +147,54 @@ describe("serve's httpServer: attaching to a user's server", () => {
     await expect(
       serve(api, { listen: 'http://localhost/rpc', httpServer: {} as http.Server, logger: false }),
     ).rejects.toThrow(UsageError);
+  });
+});
+
+describe('a client that goes away', () => {
+  it("aborts its call's signal when its connection closes before the answer", async () => {
+    let aborted: (reason: unknown) => void = () => {};
+    const gone = new Promise((resolve) => {
+      aborted = resolve;
+    });
+    let started: () => void = () => {};
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const waiting = {
+      add: (x: number, y: number) => x + y,
+      wait: withContext(
+        (call: CallContext) =>
+          new Promise((_, reject) => {
+            started();
+            call.signal.addEventListener('abort', () => {
+              aborted(call.signal.reason);
+              reject(call.signal.reason);
+            });
+          }),
+      ),
+    };
+    const server = await serve(waiting, { listen: 'http://127.0.0.1:0/rpc', logger: false });
+    cleanups.push(() => server.close());
+    const protocol = await nodeProtocols.load('farcall');
+    const codec = protocol.codecs!({
+      role: 'client',
+      limits: resolveLimits(),
+      authkey: undefined,
+      references: false,
+      answers: false,
+      python: undefined,
+    }).caller!;
+    const body = codec.writeBatch!([codec.writeCall({ id: 1, method: 'wait', args: [] })]);
+    const request = http.request(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-msgpack', 'content-length': body.length },
+    });
+    request.on('error', () => {});
+    request.end(body);
+    await running;
+    request.destroy();
+    expect(await gone).toBeDefined();
+    // The server answers others.
+    expect(await add(server.url)).toBe(5);
   });
 });
