@@ -34,6 +34,8 @@ const settings = quick
   ? { runs: 3, warmupMs: 50, maxMs: 200, callScale: 0.1 }
   : { runs: 3, warmupMs: 300, maxMs: 1500, callScale: 1 };
 const WINDOW = 256;
+/** Calls in one batch of the HTTP batch scenarios. */
+const BATCH = 64;
 const AUTHKEY = randomBytes(16).toString('hex');
 
 const log = (line = '') => (json ? process.stderr : process.stdout).write(`${line}\n`);
@@ -204,6 +206,7 @@ const scenarios = [
       open: (ctx) => pythonClient(ctx, 'farcall-python', 8),
     },
   },
+  ...webScenarios(),
 ];
 
 /**
@@ -257,6 +260,111 @@ function interceptorScenarios() {
 }
 
 /**
+ * farcall's own protocol over ws:// and http:// beside a raw echo of the same bytes and beside
+ * other RPC libraries over the same transport (bench/web-server.js, bench/web-client.js). No
+ * side has an authkey.
+ */
+function webScenarios() {
+  const side = (server, mode, name, describe) => ({
+    name,
+    describe,
+    open: (ctx) => webClient(ctx, server, mode),
+  });
+  const farcallWs = side(
+    'web-farcall',
+    'farcall-ws',
+    'farcall',
+    'await remote.echo(42) in a loop over ws:// (binary frames)',
+  );
+  const farcallBatch = side(
+    'web-farcall',
+    'farcall-http-batch',
+    'farcall',
+    `${BATCH} remote.echo(42) calls in one turn: one POST (a batch), awaited together`,
+  );
+  return [
+    {
+      name: 'ws-raw',
+      title: 'WebSocket, sequential: farcall beside a raw echo of the same bytes',
+      maxCalls: 100_000,
+      targets: { minRatio: 0.7 },
+      baseline: side('web-raw', 'raw-ws', 'raw-ws', `ws echo of a ${12}-byte binary message`),
+      subject: farcallWs,
+    },
+    {
+      name: 'ws-capnweb',
+      title: "WebSocket, sequential: farcall beside Cap'n Web",
+      maxCalls: 100_000,
+      targets: { minRatio: 1 },
+      baseline: side(
+        'web-capnweb',
+        'capnweb-ws',
+        'capnweb',
+        'await stub.echo(42) over a ws WebSocket',
+      ),
+      subject: farcallWs,
+    },
+    {
+      name: 'ws-jsonrpc',
+      title: 'WebSocket, sequential: farcall beside json-rpc-2.0',
+      maxCalls: 100_000,
+      targets: { minRatio: 1 },
+      baseline: side(
+        'web-jsonrpc',
+        'jsonrpc-ws',
+        'json-rpc-2.0',
+        "await client.request('echo', [42]) over ws text messages",
+      ),
+      subject: farcallWs,
+    },
+    {
+      name: 'http-raw',
+      title: 'HTTP, sequential, one call per POST: farcall beside a raw node:http echo',
+      maxCalls: 50_000,
+      targets: { minRatio: 0.7 },
+      baseline: side(
+        'web-raw',
+        'raw-http',
+        'raw-http',
+        'node:http POST of 12 bytes echoed, keep-alive',
+      ),
+      subject: side(
+        'web-farcall',
+        'farcall-http',
+        'farcall',
+        'await remote.echo(42) in a loop over http://',
+      ),
+    },
+    {
+      name: 'http-batch-jsonrpc',
+      title: `HTTP batches of ${BATCH} calls: farcall beside json-rpc-2.0`,
+      maxCalls: 1_000_000,
+      targets: { minRatio: 1 },
+      baseline: side(
+        'web-jsonrpc',
+        'jsonrpc-http-batch',
+        'json-rpc-2.0',
+        `client.requestAdvanced of ${BATCH} requests: one POST`,
+      ),
+      subject: farcallBatch,
+    },
+    {
+      name: 'http-batch-trpc',
+      title: `HTTP batches of ${BATCH} calls: farcall beside tRPC's httpBatchLink`,
+      maxCalls: 1_000_000,
+      targets: { minRatio: 1 },
+      baseline: side(
+        'web-trpc',
+        'trpc-http-batch',
+        'trpc',
+        `${BATCH} client.echo.mutate(42) in one turn (httpBatchLink, fetch)`,
+      ),
+      subject: farcallBatch,
+    },
+  ];
+}
+
+/**
  * Server scripts by name, with the environment they need. A node script sends its address over
  * IPC; a Python one prints `listening on PORT`.
  */
@@ -275,6 +383,12 @@ const SERVERS = {
   'raw-stream': { script: 'stream-servers.js', env: { FARCALL_BENCH_KIND: 'raw-stream' } },
   capnweb: { script: 'stream-servers.js', env: { FARCALL_BENCH_KIND: 'capnweb' } },
   birpc: { script: 'stream-servers.js', env: { FARCALL_BENCH_KIND: 'birpc' } },
+  ...Object.fromEntries(
+    ['farcall', 'raw', 'capnweb', 'jsonrpc', 'trpc'].map((name) => [
+      `web-${name}`,
+      { script: 'web-server.js', env: { FARCALL_BENCH_WEB: name } },
+    ]),
+  ),
 };
 
 /** Whether python3 runs here; the Python scenario is skipped (with a line saying so) if not. */
@@ -370,6 +484,18 @@ async function nodeClient(ctx, serverName, mode, extra = {}) {
   const server = await ctx.server(serverName);
   const options = { mode, server: server.info, authkey: AUTHKEY, window: WINDOW, ...extra };
   const client = await startChild('client-process.js', [JSON.stringify(options)]);
+  return {
+    run: (maxCalls, maxMs) => client.request({ maxCalls, maxMs }),
+    close: () => client.stop(),
+    server,
+  };
+}
+
+/** Starts the named web server (once) and a bench/web-client.js process in `mode` on it. */
+async function webClient(ctx, serverName, mode) {
+  const server = await ctx.server(serverName);
+  const options = { mode, server: server.info, batch: BATCH };
+  const client = await startChild('web-client.js', [JSON.stringify(options)]);
   return {
     run: (maxCalls, maxMs) => client.request({ maxCalls, maxMs }),
     close: () => client.stop(),

@@ -1,3 +1,5 @@
+import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import { keyBytes } from './authkey.js';
 import { UsageError } from './errors.js';
 import { answerExchange } from './exchange-answerer.js';
@@ -14,7 +16,7 @@ import { Session } from './session.js';
 import type { ConnectionStats } from './streams/stats.js';
 import type { ServerTlsOptions } from './transport/net.js';
 import { nodeSchemes } from './transport/node-schemes.js';
-import type { Channel, Listener, ListenOptions } from './transport/transport.js';
+import type { Channel, ExchangeResponse, Listener, ListenOptions } from './transport/transport.js';
 
 export interface ServeOptions {
   /**
@@ -40,7 +42,28 @@ export interface ServeOptions {
   logger?: Logger | false | undefined;
   /** Options of the Python protocol: `pickleProtocol`, `allowMd5`. */
   python?: PythonOptions | undefined;
-  /** Options of the transports, passed through by scheme (`http: { server }` …). */
+  /**
+   * Web pages that may call the `http://` and `ws://` endpoints from a browser, by origin
+   * (`['https://app.example']`): their CORS preflights are answered and their upgrades taken.
+   * Default none: a page from any other site is refused (403), because a browser would otherwise
+   * let every site a user visits call this server. Pages the server serves itself (the
+   * playground) and clients that are not browsers are not affected.
+   */
+  origins?: readonly string[] | undefined;
+  /**
+   * A `node:http` or `node:https` server of yours to carry the `http://` and `ws://` endpoints
+   * (`https://` and `wss://` on an https server), instead of binding their own: only their
+   * paths are routed (the host and port of those URLs are ignored; `urls` shows the server's
+   * own), everything else goes to the handlers the server had when `serve` was called.
+   * `close()` takes farcall's routes off and gives the server back; it never closes it.
+   */
+  httpServer?: HttpServer | HttpsServer | undefined;
+  /**
+   * Serve the playground, a page to try the api from a browser, at the path of each `http://`
+   * (or `https://`) address: a GET there gets the page, a POST is a call as always.
+   */
+  ui?: boolean | undefined;
+  /** Options of the transports, passed through to every listener (`batch`, …). */
   transport?: Readonly<Record<string, unknown>> | undefined;
   /**
    * Interceptors around every call and notification this server answers, on every address and
@@ -163,6 +186,14 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
   };
 
   const listeners: Listener[] = [];
+  /** What the listeners of this serve share: the HTTP servers of their ports. */
+  const shared = new Map<unknown, unknown>();
+  const transport = {
+    tls: options.tls,
+    origins: options.origins,
+    server: options.httpServer,
+    ...options.transport,
+  };
   try {
     for (const url of urls) {
       const module = await nodeSchemes.transportFor(url);
@@ -189,11 +220,14 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
               logger,
               authkey,
             }),
+          ...(options.ui ? { page: playgroundFor(url) } : {}),
         },
-        transport: { tls: options.tls, ...options.transport },
+        transport,
         maxFrameBytes: limits.maxFrameBytes,
         maxPendingWriteBytes: limits.maxPendingWriteBytes,
         handshakeTimeoutMs: limits.handshakeTimeoutMs,
+        requestTimeoutMs: limits.requestTimeoutMs,
+        shared,
         warn: (message) => logger.warn(message),
       };
       listeners.push(await module.listen(url, listenOptions));
@@ -230,6 +264,12 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
     close,
     [Symbol.asyncDispose]: () => close(),
   };
+}
+
+/** The playground's files for the endpoint at `url`, loaded (from `dist/`) on first use. */
+function playgroundFor(url: string): (name: string) => Promise<ExchangeResponse | undefined> {
+  const path = new URL(url).pathname || '/';
+  return async (name) => (await import('./playground/assets.js')).playgroundFile(path, name);
 }
 
 function openingFailure(error: Error): string {

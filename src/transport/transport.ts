@@ -134,6 +134,12 @@ export interface ListenHandlers {
   pending?(connection: PendingConnection): void;
   /** An exchange transport received a request; the promise is the response to send. */
   exchange?(request: IncomingExchange): Promise<ExchangeResponse>;
+  /**
+   * A GET of an exchange endpoint's page (the playground): `name` is '' for the endpoint's own
+   * path, else the file below it (`PATH/_farcall/NAME`). Resolves the response, or undefined
+   * when there is no such page (the endpoint answers 405 at its path, 404 below it).
+   */
+  page?(name: string): Promise<ExchangeResponse | undefined>;
 }
 
 export interface ListenOptions {
@@ -142,8 +148,15 @@ export interface ListenOptions {
   readonly transport: Readonly<Record<string, unknown>>;
   readonly maxFrameBytes: number;
   readonly maxPendingWriteBytes: number;
-  /** Deadline for a transport-level handshake (TLS), in ms. */
+  /** Deadline for a transport-level handshake (TLS, HTTP headers, a WebSocket upgrade), in ms. */
   readonly handshakeTimeoutMs: number;
+  /** Deadline for an HTTP request's body to arrive whole, in ms (`limits.requestTimeoutMs`). */
+  readonly requestTimeoutMs: number;
+  /**
+   * A map the listeners of one `serve` share, so that transports can share what they bind (the
+   * HTTP and WebSocket endpoints of one port share one server: `http-host.ts`).
+   */
+  readonly shared: Map<unknown, unknown>;
   readonly warn: (message: string) => void;
 }
 
