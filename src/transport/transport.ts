@@ -139,6 +139,12 @@ export interface ListenOptions {
   /** Deadline for a transport-level handshake (TLS), in ms. */
   readonly handshakeTimeoutMs: number;
   readonly warn: (message: string) => void;
+  /**
+   * Whether a first frame from a peer the listener does not know may start a connection, for
+   * message transports that have no per-peer connection to open (ZeroMQ): the protocol's
+   * opening message (a native HELLO). Undefined: any frame starts one.
+   */
+  readonly opens?: ((frame: Uint8Array) => boolean) | undefined;
 }
 
 export interface Listener {
@@ -158,12 +164,34 @@ export interface DialOptions {
   readonly signal: AbortSignal;
 }
 
+/** What `serve` or `connect` will run over a transport, for `TransportModule.prepare`. */
+export interface TransportUse {
+  readonly url: string;
+  readonly role: 'client' | 'server';
+  /** The protocol's name (`farcall`, `python`). */
+  readonly protocol: string;
+  readonly authkey: boolean;
+}
+
+/** Protocol options a transport implies (ZeroMQ: the recipe's single-pickle form). */
+export interface TransportDefaults {
+  readonly python?: Readonly<Record<string, unknown>> | undefined;
+}
+
 /**
  * A transport module: the URL schemes it serves and how to dial and listen on them. It is a leaf
  * that imports only this file (and its platform); `schemes.ts` loads it on first use.
  */
 export interface TransportModule {
   readonly shape: 'channel' | 'exchange';
+  /** The shape of one URL, where the URL chooses it (ZeroMQ's `?exchange`); default `shape`. */
+  shapeOf?(url: string): 'channel' | 'exchange';
+  /**
+   * Checks, before anything is dialled or bound, that this transport can carry `use`: throws
+   * `UsageError` for a protocol or option it cannot (the Python protocol's authkey handshake
+   * over ZeroMQ), and returns the protocol options it implies, which the user's override.
+   */
+  prepare?(use: TransportUse): TransportDefaults | undefined;
   /** Rejects with `ConnectionClosedError` when the peer cannot be reached, `AbortError` on abort. */
   dial(url: string, options: DialOptions): Promise<Channel | Exchange>;
   /** Rejects with the bind error, or `UsageError` for a URL it cannot listen on. */
