@@ -103,9 +103,13 @@ export class ZmqDealerChannel implements Channel {
       () => this.receiver?.drain?.(),
     );
     socket.events.on('disconnect', () => {
-      if (!this.isClosed) {
-        this.closeWith(new ConnectionClosedError(`the connection to ${peer} was lost`));
-      }
+      // A turn later, so that a close the server sent just before (with its reason) is read
+      // first where it has arrived; either way the channel ends with ConnectionClosedError.
+      setImmediate(() => {
+        if (!this.isClosed) {
+          this.closeWith(new ConnectionClosedError(`the connection to ${peer} was lost`));
+        }
+      });
     });
     void this.read();
   }
