@@ -109,6 +109,7 @@ export async function connectWith<T>(
   try {
     const endpoint = await module.dial(url, {
       transport: { tls: options.tls, ...options.transport },
+      protocol: protocol.name,
       maxFrameBytes: limits.maxFrameBytes,
       maxPendingWriteBytes: limits.maxPendingWriteBytes,
       signal: abort.signal,

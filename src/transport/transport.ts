@@ -158,6 +158,12 @@ export interface Listener {
 
 export interface DialOptions {
   readonly transport: Readonly<Record<string, unknown>>;
+  /**
+   * The protocol the connection will carry (`farcall`, `python`), for transports whose own
+   * messages depend on who is at the other end (ZeroMQ's goodbye, which a REP socket of the
+   * Python recipe must never see).
+   */
+  readonly protocol?: string | undefined;
   readonly maxFrameBytes: number;
   readonly maxPendingWriteBytes: number;
   /** Aborts the dial (the connect timeout, or the user's signal). */

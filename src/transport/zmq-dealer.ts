@@ -68,7 +68,9 @@ export function openDealer(
  *   not know it). Either way `closed` gets a `ConnectionClosedError` saying so.
  * - A message that is not farcall's shape, or a frame over the limit, closes it with
  *   `ProtocolError` or `LimitError`.
- * - A clean `close()` sends the goodbye, so the server forgets the connection at once.
+ * - A clean `close()` sends the goodbye (with `goodbye`), so the server forgets the connection
+ *   at once. Not to a REP socket: libzmq's REP can lose the next client's request to a message
+ *   without a delimiter, so Python-protocol connections end at the server's idle timeout.
  */
 export class ZmqDealerChannel implements Channel {
   readonly done: Promise<Error | undefined>;
@@ -88,6 +90,8 @@ export class ZmqDealerChannel implements Channel {
     private readonly socket: ZmqSocket,
     readonly peer: string,
     maxFrameBytes: number,
+    /** Whether a clean close sends the goodbye (to farcall servers only). */
+    private readonly goodbye = true,
   ) {
     this.maxFrame = maxFrameBytes;
     this.done = new Promise((resolve) => {
@@ -206,7 +210,7 @@ export class ZmqDealerChannel implements Channel {
     if (!this.isClosed) {
       if (error === undefined) {
         // The goodbye goes after the frames already queued; then the socket closes.
-        this.outbox.push([CLOSE], 0);
+        if (this.goodbye) this.outbox.push([CLOSE], 0);
         this.closeWith(undefined);
       } else {
         this.closeWith(error);

@@ -12,12 +12,12 @@
  *   `(name, args, kwargs)` per message and one pickled answer, so the single-pickle form, and no
  *   authkey (the recipe has no handshake over ZeroMQ: an authkey is a `UsageError`).
  */
-import { UsageError } from '../errors.js';
+import { ConnectionClosedError, UsageError } from '../errors.js';
 import type { TransportModule, TransportUse } from './transport.js';
 import { openDealer, ZmqDealerChannel } from './zmq-dealer.js';
 import { ZmqExchange } from './zmq-exchange.js';
 import { RouterHub } from './zmq-router.js';
-import { loadZeromq } from './zmq-socket.js';
+import { loadZeromq, type ZmqSocket } from './zmq-socket.js';
 import { isLoopbackHost, MAX_META_BYTES, parseZmqAddress } from './zmq-wire.js';
 
 function prepare(use: TransportUse) {
@@ -41,6 +41,33 @@ function prepare(use: TransportUse) {
   return use.protocol === 'python' ? { python: { form: 'single' } } : undefined;
 }
 
+/**
+ * Connects a server's ROUTER to a device, resolving once ZeroMQ's handshake with it is done, so
+ * that the device sends it calls from then on. Rejects with `ConnectionClosedError` when the
+ * first attempt fails (no device there); once connected, ZeroMQ reconnects to a device that
+ * restarts.
+ */
+function connected(socket: ZmqSocket, endpoint: string, url: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    socket.events.on('handshake', () => {
+      if (!settled) resolve();
+      settled = true;
+    });
+    socket.events.on('connect:retry', () => {
+      if (!settled) {
+        reject(
+          new ConnectionClosedError(
+            `cannot connect to the device at ${url}: nothing accepted the connection`,
+          ),
+        );
+      }
+      settled = true;
+    });
+    socket.connect(endpoint);
+  });
+}
+
 export const zmqTransport: TransportModule = {
   shape: 'channel',
   shapeOf: (url) => (parseZmqAddress(url).mode === 'exchange' ? 'exchange' : 'channel'),
@@ -50,7 +77,9 @@ export const zmqTransport: TransportModule = {
     const zmq = await loadZeromq();
     const socket = await openDealer(zmq, address, url, options);
     if (address.mode === 'exchange') return new ZmqExchange(socket, url);
-    return new ZmqDealerChannel(socket, url, options.maxFrameBytes);
+    // Only a farcall server hears the goodbye: a REP socket (the recipe's Python server) can
+    // lose the next client's request to a message without a delimiter.
+    return new ZmqDealerChannel(socket, url, options.maxFrameBytes, options.protocol === 'farcall');
   },
   async listen(url, options) {
     const address = parseZmqAddress(url);
@@ -66,7 +95,7 @@ export const zmqTransport: TransportModule = {
     let bound = url;
     try {
       if (address.mode === 'connect') {
-        socket.connect(address.endpoint);
+        await connected(socket, address.endpoint, url);
       } else {
         await socket.bind(address.endpoint);
         bound = `zmq+${socket.lastEndpoint}`;
