@@ -9,6 +9,11 @@ import { farcallPipelined, farcallSequential, RawClient } from './clients.js';
 const { mode, server, authkey, window } = JSON.parse(process.argv[2]);
 
 async function open() {
+  if (mode === 'raw-zmq-pipelined') {
+    const { RawZmqClient } = await import('./zmq-clients.js');
+    const client = await RawZmqClient.connect(server.url);
+    return { run: (n, ms) => client.pipelined(window, n, ms), close: () => client.close() };
+  }
   if (mode === 'raw-sequential' || mode === 'raw-pipelined') {
     const client = await RawClient.connect(server.port);
     const run =

@@ -81,6 +81,40 @@ const scenarios = [
     },
   },
   {
+    name: 'zmq',
+    title: `ZeroMQ: pipelined, ${WINDOW} calls in flight on one DEALER`,
+    maxCalls: 2_000_000,
+    targets: { minRatio: 0.25 },
+    baseline: {
+      name: 'raw-zmq',
+      describe: `a zeromq DEALER keeping ${WINDOW} 12-byte messages in flight to a ROUTER that sends each back`,
+      open: (ctx) => nodeClient(ctx, 'raw-zmq', 'raw-zmq-pipelined'),
+    },
+    subject: {
+      name: 'farcall',
+      describe: `${WINDOW} remote.echo(42) calls in flight over zmq+tcp:// (a session, authkey)`,
+      open: (ctx) => nodeClient(ctx, 'farcall-zmq', 'farcall-pipelined'),
+    },
+  },
+  ...[2, 3].map((n) => ({
+    name: `device-x${n}`,
+    title: `ZeroMQ device: ${n} server processes against 1, ${WINDOW} calls in flight (?exchange)`,
+    maxCalls: 2_000_000,
+    // Two cores hold the client, the device and every server: more servers cannot add cores
+    // here (docs/scaling.md), so this guards against more servers costing much, not for growth.
+    targets: { minRatio: 0.6 },
+    baseline: {
+      name: '1 server',
+      describe: `${WINDOW} remote.echo(42) calls in flight through a device to 1 farcall server process (authkey)`,
+      open: (ctx) => nodeClient(ctx, 'device-1', 'farcall-pipelined'),
+    },
+    subject: {
+      name: `${n} servers`,
+      describe: `the same client through the same kind of device to ${n} server processes`,
+      open: (ctx) => nodeClient(ctx, `device-${n}`, 'farcall-pipelined'),
+    },
+  })),
+  {
     name: 'python',
     title: "The recipe's protocol: a Python client, sequential round trips",
     maxCalls: 100_000,
@@ -130,6 +164,20 @@ const SERVERS = {
     env: { FARCALL_BENCH_AUTHKEY: AUTHKEY, FARCALL_BENCH_PROTOCOL: 'python' },
   },
   python: { python: 'python-server.py' },
+  'raw-zmq': { script: 'raw-zmq-server.js', env: {} },
+  'farcall-zmq': {
+    script: 'farcall-server.js',
+    env: { FARCALL_BENCH_AUTHKEY: AUTHKEY, FARCALL_BENCH_LISTEN: 'zmq+tcp://127.0.0.1:0' },
+  },
+  ...Object.fromEntries(
+    [1, 2, 3].map((n) => [
+      `device-${n}`,
+      {
+        script: 'zmq-device.js',
+        env: { FARCALL_BENCH_AUTHKEY: AUTHKEY, FARCALL_BENCH_SERVERS: String(n) },
+      },
+    ]),
+  ),
 };
 
 /** Whether python3 runs here; the Python scenario is skipped (with a line saying so) if not. */
