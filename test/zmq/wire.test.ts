@@ -5,7 +5,8 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Server, serve } from '../../src/index.js';
+import { Router } from 'zeromq';
+import { connect, ProtocolError, type Server, serve } from '../../src/index.js';
 import { captureLogger } from '../helpers/log.js';
 import { Ext, pack, unpack } from '../helpers/msgpack-bytes.js';
 import { type RawPeer, rawDealer, rawRequest, texts } from './raw-peer.js';
@@ -126,6 +127,55 @@ describe('a plain DEALER, speaking the native protocol by hand', () => {
       [3, 1, 5],
       [3, 2, 2],
     ]);
+  });
+});
+
+describe('bad input from one client, with the others served', () => {
+  it('closes a connection whose frame is over limits.maxFrameBytes, and drops a bad exchange', async () => {
+    const logger = captureLogger();
+    await using server = await serve(api, {
+      listen: 'zmq+tcp://127.0.0.1:0',
+      logger,
+      limits: { maxFrameBytes: 4096 },
+    });
+    const honest = dealer(server.url);
+    await honest.send('', hello);
+    await honest.next();
+    const rogue = dealer(server.url);
+    await rogue.send('', hello);
+    await rogue.next();
+    await rogue.send('', pack([1, 1, 'add', ['x'.repeat(5000), 1]]));
+    const [word, reason] = texts(await rogue.next());
+    expect(word).toBe('farcall:close');
+    expect(reason).toContain('over the limit of 4096 bytes (limits.maxFrameBytes)');
+    expect(logger.lines.some((line) => line.includes('limits.maxFrameBytes'))).toBe(true);
+    // An exchange whose meta is not JSON has no id to answer: it is dropped, and logged.
+    await rogue.send('', '{not json', pack([[1, 1, 'add', [1, 2]]]));
+    expect(await rogue.quiet(200)).toBeUndefined();
+    expect(logger.lines.some((line) => line.includes('not JSON'))).toBe(true);
+    await honest.send('', pack([1, 5, 'add', [2, 2]]));
+    expect(body(await honest.next())).toEqual([3, 5, 4]);
+    expect(server.connections).toBe(1);
+  });
+});
+
+describe('a rogue ZeroMQ server, against a farcall client', () => {
+  it('fails the connect with ProtocolError when its answer is not a farcall frame', async () => {
+    const router = new Router({ linger: 0 });
+    await router.bind('tcp://127.0.0.1:*');
+    const url = `zmq+${router.lastEndpoint}`;
+    const answering = (async () => {
+      const [id] = await router.receive();
+      await router.send([id!, 'not', 'a', 'frame']);
+    })();
+    try {
+      await expect(connect(url, { logger: false, connectTimeout: 5000 })).rejects.toBeInstanceOf(
+        ProtocolError,
+      );
+      await answering;
+    } finally {
+      router.close();
+    }
   });
 });
 
