@@ -22,8 +22,8 @@ export interface Device {
   readonly frontend: string;
   /** The bound back end, port resolved: what servers `serve` on (with `?connect`). */
   readonly backend: string;
-  /** Resolves when the device stops (after `close`, or if libzmq ends it). */
-  readonly done: Promise<void>;
+  /** Resolves (never rejects) when the device stops, with why: undefined after `close`. */
+  readonly done: Promise<Error | undefined>;
   /** Stops the proxy and closes both sockets. */
   close(): Promise<void>;
 }
@@ -48,7 +48,10 @@ export async function device(options: DeviceOptions): Promise<Device> {
   }
   const urls = { frontend: `zmq+${frontend.lastEndpoint}`, backend: `zmq+${backend.lastEndpoint}` };
   const proxy = new zmq.Proxy(frontend, backend);
-  const done = proxy.run();
+  const done = proxy.run().then(
+    () => undefined,
+    (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+  );
   let closing: Promise<void> | undefined;
   return {
     ...urls,

@@ -64,12 +64,13 @@ export class RouterHub implements Listener, PeerHost {
   ) {
     this.outbox = new Outbox(socket, (error, tag) => {
       if (!(tag instanceof ZmqPeerChannel)) return;
-      const code = errorCode(error);
-      tag.unreachable(
-        code === 'EAGAIN'
-          ? 'does not read its messages (ZeroMQ send high-water mark reached)'
-          : 'is gone (ZeroMQ cannot route to it)',
-      );
+      if (errorCode(error) === 'EAGAIN') {
+        const why = 'does not read its messages (ZeroMQ send high-water mark reached)';
+        this.options.warn(`closing connection from ${tag.peer}: it ${why}`);
+        tag.unreachable(why);
+      } else {
+        tag.unreachable('is gone (ZeroMQ cannot route to it)');
+      }
     });
     void this.read();
   }

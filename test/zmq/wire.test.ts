@@ -5,7 +5,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Router } from 'zeromq';
+import { Dealer, Router } from 'zeromq';
 import { connect, ProtocolError, type Server, serve } from '../../src/index.js';
 import { captureLogger } from '../helpers/log.js';
 import { Ext, pack, unpack } from '../helpers/msgpack-bytes.js';
@@ -156,6 +156,34 @@ describe('bad input from one client, with the others served', () => {
     await honest.send('', pack([1, 5, 'add', [2, 2]]));
     expect(body(await honest.next())).toEqual([3, 5, 4]);
     expect(server.connections).toBe(1);
+  });
+});
+
+describe('a client that does not read its answers', () => {
+  it('is closed once ZeroMQ holds its high-water mark of messages for it; others are served', async () => {
+    const logger = captureLogger();
+    await using server = await serve(
+      { echo: (value: unknown) => value, add: api.add },
+      { listen: 'zmq+tcp://127.0.0.1:0', logger },
+    );
+    const honest = dealer(server.url);
+    await honest.send('', hello);
+    await honest.next();
+    // A DEALER that queues at most one message for its reader, and never reads.
+    const socket = new Dealer({ linger: 0, receiveHighWaterMark: 1 });
+    socket.connect(server.url.replace(/^zmq\+/, ''));
+    try {
+      await socket.send(['', hello]);
+      await socket.receive(); // the server's HELLO: the opening is done
+      const big = 'x'.repeat(16 * 1024);
+      for (let id = 1; id <= 3000; id++) await socket.send(['', pack([1, id, 'echo', [big]])]);
+      await expect.poll(() => server.connections, { timeout: 15_000 }).toBe(1);
+      expect(logger.lines.some((line) => /does not read its messages/.test(line))).toBe(true);
+    } finally {
+      socket.close();
+    }
+    await honest.send('', pack([1, 5, 'add', [2, 2]]));
+    expect(body(await honest.next())).toEqual([3, 5, 4]);
   });
 });
 
