@@ -23,12 +23,19 @@ async function open() {
     return { run, close: () => client.close() };
   }
   // The built package, imported by its name as a user would.
-  const { connect, close } = await import('farcall');
-  const remote = await connect(server.url, { authkey });
-  const run =
-    mode === 'farcall-sequential'
-      ? (n, ms) => farcallSequential(remote, n, ms)
-      : (n, ms) => farcallPipelined(remote, window, n, ms);
+  const { connect, close, withOptions } = await import('farcall');
+  // `-timeout`: a connection-default timeout on every call; `-withoptions`: the README's idiom,
+  // `withOptions(remote, { timeout }).echo(42)`, a new remote per call.
+  const remote = await connect(server.url, {
+    authkey,
+    timeout: mode.endsWith('-timeout') ? 5000 : undefined,
+  });
+  const target = mode.endsWith('-withoptions')
+    ? { echo: (x) => withOptions(remote, { timeout: 5000 }).echo(x) }
+    : remote;
+  const run = mode.startsWith('farcall-sequential')
+    ? (n, ms) => farcallSequential(target, n, ms)
+    : (n, ms) => farcallPipelined(target, window, n, ms);
   return { run, close: () => close(remote) };
 }
 

@@ -81,6 +81,39 @@ const scenarios = [
     },
   },
   {
+    name: 'default-timeout',
+    title: `Pipelined, ${WINDOW} calls in flight, each with the connection's default timeout`,
+    maxCalls: 5_000_000,
+    // One timer per session, not per call: a timeout should cost next to nothing.
+    targets: { minRatio: 0.9 },
+    baseline: {
+      name: 'no-timeout',
+      describe: `${WINDOW} remote.echo(42) calls in flight, no timeout`,
+      open: (ctx) => nodeClient(ctx, 'farcall', 'farcall-pipelined'),
+    },
+    subject: {
+      name: 'timeout',
+      describe: 'the same with connect(url, { timeout: 5000 })',
+      open: (ctx) => nodeClient(ctx, 'farcall', 'farcall-pipelined-timeout'),
+    },
+  },
+  {
+    name: 'with-options',
+    title: `Pipelined, ${WINDOW} calls in flight, withOptions(remote, { timeout }) per call`,
+    maxCalls: 5_000_000,
+    targets: { minRatio: 0.85 },
+    baseline: {
+      name: 'plain',
+      describe: `${WINDOW} remote.echo(42) calls in flight`,
+      open: (ctx) => nodeClient(ctx, 'farcall', 'farcall-pipelined'),
+    },
+    subject: {
+      name: 'withOptions',
+      describe: 'withOptions(remote, { timeout: 5000 }).echo(42) for every call',
+      open: (ctx) => nodeClient(ctx, 'farcall', 'farcall-pipelined-withoptions'),
+    },
+  },
+  {
     name: 'zmq',
     title: `ZeroMQ: pipelined, ${WINDOW} calls in flight on one DEALER`,
     maxCalls: 2_000_000,

@@ -8,6 +8,9 @@ export interface Deadline {
   cancel(): void;
 }
 
+/** Lists of distinct durations kept before the empty ones are pruned. */
+const MAX_LISTS = 16;
+
 class Entry implements Deadline {
   prev: Entry | undefined;
   next: Entry | undefined;
@@ -22,12 +25,16 @@ class Entry implements Deadline {
   }
 }
 
-/** The deadlines of one duration: added in time order, so the head is always the earliest. */
+/**
+ * The deadlines of one duration: added in time order, so the head is always the earliest. A list
+ * that empties stays in the table (a session uses a handful of durations), and the timer stays
+ * armed until it fires and finds nothing due: cheaper than disarming and re-arming around every
+ * call that settles before its deadline, which is nearly every call.
+ */
 class List {
   head: Entry | undefined;
   tail: Entry | undefined;
   size = 0;
-  constructor(readonly owner: Deadlines) {}
 
   append(entry: Entry): void {
     entry.prev = this.tail;
@@ -45,7 +52,6 @@ class List {
     else this.tail = entry.prev;
     entry.prev = entry.next = undefined;
     this.size--;
-    if (this.size === 0) this.owner.emptied();
   }
 }
 
@@ -58,6 +64,7 @@ class List {
  *
  * When the timer fires, every deadline up to the moment it was armed for expires, even if the
  * clock says otherwise: tests that fake timers but not `performance` still see timeouts fire.
+ * The timer is re-armed only while some deadline is left.
  */
 export class Deadlines {
   private readonly lists = new Map<number, List>();
@@ -70,7 +77,9 @@ export class Deadlines {
   add(ms: number, fire: () => void): Deadline {
     let list = this.last?.ms === ms ? this.last.list : this.lists.get(ms);
     if (!list) {
-      list = new List(this);
+      // Past a few durations (a caller passing a fresh timeout per call), empty lists go.
+      if (this.lists.size >= MAX_LISTS) this.prune();
+      list = new List();
       this.lists.set(ms, list);
     }
     this.last = { ms, list };
@@ -80,18 +89,16 @@ export class Deadlines {
     return entry;
   }
 
+  private prune(): void {
+    for (const [ms, list] of this.lists) if (list.size === 0) this.lists.delete(ms);
+    this.last = undefined;
+  }
+
   /** Drops every deadline without firing it (the session ended). */
   clear(): void {
     this.lists.clear();
     this.last = undefined;
     this.disarm();
-  }
-
-  /** Called by a list that became empty. */
-  emptied(): void {
-    for (const [ms, list] of this.lists) if (list.size === 0) this.lists.delete(ms);
-    if (this.last && this.last.list.size === 0) this.last = undefined;
-    if (this.lists.size === 0) this.disarm();
   }
 
   private arm(at: number): void {

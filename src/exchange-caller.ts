@@ -11,7 +11,6 @@ import {
   AbortError,
   AuthenticationError,
   ConnectionClosedError,
-  FarcallError,
   LimitError,
   ProtocolError,
   TimeoutError,
@@ -19,9 +18,9 @@ import {
 import { AUTH_HEADER, CLIENT_HEADER, signRequest, verifyResponse } from './http-auth.js';
 import type { Limits } from './limits.js';
 import type { Logger } from './logger.js';
-import type { Answer, Protocol, ProtocolConnection, ProtocolOptions } from './protocol/protocol.js';
+import { type Outcome, settled } from './outcome.js';
+import type { Protocol, ProtocolConnection, ProtocolOptions } from './protocol/protocol.js';
 import type { Exchange } from './transport/transport.js';
-import { remoteError } from './wire-error.js';
 
 export interface ExchangeCallerConfig {
   readonly url: string;
@@ -33,12 +32,6 @@ export interface ExchangeCallerConfig {
   /** Batch calls of one turn into one request (default true). */
   readonly batch?: boolean | undefined;
 }
-
-type Outcome =
-  | Answer
-  | { type: 'timeout'; ms: number }
-  | { type: 'aborted'; reason: unknown }
-  | { type: 'failed'; error: Error };
 
 class Pending {
   deadline: Deadline | undefined;
@@ -91,23 +84,7 @@ export class ExchangeCaller implements Caller {
   }
 
   async call(method: string, args: readonly unknown[], options?: CallOptions): Promise<unknown> {
-    const outcome = await this.start(method, args, options);
-    switch (outcome.type) {
-      case 'result':
-        return outcome.value;
-      case 'error':
-        throw remoteError(outcome.error, method);
-      case 'timeout':
-        throw new TimeoutError(
-          `call to '${method}' on ${this.url} timed out after ${outcome.ms} ms`,
-        );
-      case 'aborted':
-        throw outcome.reason instanceof FarcallError
-          ? outcome.reason
-          : new AbortError(`call to '${method}' aborted`, { cause: outcome.reason });
-      case 'failed':
-        throw outcome.error;
-    }
+    return settled(await this.start(method, args, options), method, this.url, closedByUs);
   }
 
   private start(
@@ -297,6 +274,8 @@ export class ExchangeCaller implements Caller {
     await this.exchange.close();
   }
 }
+
+const closedByUs = () => new ConnectionClosedError('connection closed', { requested: true });
 
 function randomId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(12));

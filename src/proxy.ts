@@ -12,22 +12,31 @@ export interface ProxyState {
   children: Map<string, unknown> | undefined;
 }
 
-const states = new WeakMap<object, ProxyState>();
+/**
+ * The state lives on the proxy's target under this symbol, and the proxy answers it: reading it
+ * is a property load, where a WeakMap would cost an ephemeron entry per proxy (and
+ * `withOptions` per call makes two proxies).
+ */
+const STATE = Symbol('farcall.proxy');
 const inspect = Symbol.for('nodejs.util.inspect.custom');
 
+type Target = (() => void) & { [STATE]: ProxyState };
+
 /** Names a proxy answers itself, like `then`: the conversions that code calls implicitly. */
+function label(state: ProxyState): string {
+  return `Remote(${state.caller.url}${state.path ? ` ${state.path}` : ''})`;
+}
+
 function local(state: ProxyState, property: string | symbol): unknown {
-  const label = () => `Remote(${state.caller.url}${state.path ? ` ${state.path}` : ''})`;
   switch (property) {
     case 'then':
       return undefined; // never a thenable: `await remote` is the remote, not a call
     case 'toJSON':
-      return () => label();
     case 'toString':
     case 'valueOf':
     case Symbol.toPrimitive:
     case inspect:
-      return () => label();
+      return () => label(state);
     case Symbol.toStringTag:
       return 'Remote';
     case Symbol.asyncDispose:
@@ -43,9 +52,10 @@ const NOT_LOCAL = Symbol('not local');
  * One handler for every proxy: the state lives in the WeakMap, keyed by the proxy's target, so
  * making a proxy costs a function and a Proxy, nothing more (`withOptions` per call is cheap).
  */
-const handler: ProxyHandler<object> = {
+const handler: ProxyHandler<Target> = {
   get(target, property) {
-    const state = states.get(target)!;
+    const state = target[STATE];
+    if (property === STATE) return state;
     const answer = local(state, property);
     if (answer !== NOT_LOCAL) return answer;
     const name = property as string;
@@ -62,7 +72,7 @@ const handler: ProxyHandler<object> = {
     return child;
   },
   apply(target, _self, args: unknown[]) {
-    const state = states.get(target)!;
+    const state = target[STATE];
     if (state.path === '')
       return Promise.reject(new UsageError('the remote itself is not callable'));
     return state.caller.call(state.path, args, state.options);
@@ -86,19 +96,19 @@ const handler: ProxyHandler<object> = {
  */
 export function makeProxy(caller: Caller, path: string, options: CallOptions | undefined): unknown {
   // The target is a function so that namespaces and methods are both callable proxies.
-  const target = function remote() {};
-  const proxy = new Proxy(target, handler);
+  const target = function remote() {} as Target;
   const state: ProxyState = { caller, path, options, children: undefined };
-  states.set(target, state);
-  states.set(proxy, state);
-  return proxy;
+  Object.defineProperty(target, STATE, { value: state });
+  // Node's util.inspect looks at a proxy's target, not through the proxy: answer it there too.
+  Object.defineProperty(target, inspect, { value: () => label(state) });
+  return new Proxy(target, handler);
 }
 
 /** The state behind a proxy; throws `UsageError` for anything that is not a farcall proxy. */
 export function proxyState(remote: unknown): ProxyState {
   const state =
-    typeof remote === 'function' || typeof remote === 'object'
-      ? states.get(remote as object)
+    typeof remote === 'function' && remote !== null
+      ? (remote as { [STATE]?: ProxyState })[STATE]
       : undefined;
   if (!state) throw new UsageError('not a farcall remote (use the value returned by connect())');
   return state;

@@ -196,15 +196,11 @@ export class Responder {
     }
     const cancellable = this.options.cancellable;
     if (cancellable && this.byId.has(call.id)) {
-      this.reply(batch, {
-        type: 'error',
-        id: call.id,
-        error: {
-          name: 'ProtocolError',
-          message: `call id ${String(call.id)} is already running`,
-          code: ErrorCode.INVALID_REQUEST,
-        },
-      });
+      // An id already running: answering it would answer the running call too early, so the
+      // copy is dropped (a transport that delivers twice, or a confused peer).
+      this.config.logger.warn(
+        `dropped a call from ${this.sink.peer}: id ${String(call.id)} is already running`,
+      );
       return;
     }
     const entry = new Running(call, batch);

@@ -1,7 +1,6 @@
 import type { Caller, CallOptions } from './caller.js';
 import { type Deadline, Deadlines, timeoutMs } from './deadlines.js';
 import {
-  AbortError,
   AuthenticationError,
   ConnectionClosedError,
   FarcallError,
@@ -11,6 +10,7 @@ import {
 } from './errors.js';
 import type { Limits } from './limits.js';
 import type { Logger } from './logger.js';
+import { type Outcome, settled } from './outcome.js';
 import {
   type Answer,
   type OpeningLink,
@@ -21,7 +21,6 @@ import {
 } from './protocol/protocol.js';
 import { type AnswerSink, Responder, type ResponderConfig, writeAnswer } from './responder.js';
 import type { Channel, ChannelReceiver } from './transport/transport.js';
-import { remoteError } from './wire-error.js';
 
 export interface SessionConfig {
   readonly protocol: Protocol;
@@ -35,14 +34,6 @@ export interface SessionConfig {
   /** Makes the remote that `call.caller` gives a handler (a proxy over this session). */
   readonly proxy: (caller: Caller) => unknown;
 }
-
-/** How a call ended, as the session learns it; `call` turns it into a value or an error. */
-type Outcome =
-  | Answer
-  | { readonly type: 'timeout'; readonly ms: number }
-  | { readonly type: 'aborted'; readonly reason: unknown }
-  | { readonly type: 'closed' }
-  | { readonly type: 'failed'; readonly error: Error };
 
 class Pending {
   deadline: Deadline | undefined;
@@ -346,24 +337,9 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
   // ---- Calling ----
 
   async call(method: string, args: readonly unknown[], options?: CallOptions): Promise<unknown> {
-    // Every error is made here, after the await, so its stack holds the caller's async frames.
-    const outcome = await this.start(method, args, options);
-    switch (outcome.type) {
-      case 'result':
-        return outcome.value;
-      case 'error':
-        throw remoteError(outcome.error, method);
-      case 'timeout':
-        throw new TimeoutError(
-          `call to '${method}' on ${this.peer} timed out after ${outcome.ms} ms`,
-        );
-      case 'aborted':
-        throw abortError(outcome.reason, method);
-      case 'closed':
-        throw this.closedFor(method);
-      case 'failed':
-        throw outcome.error;
-    }
+    return settled(await this.start(method, args, options), method, this.peer, () =>
+      this.closedFor(method),
+    );
   }
 
   private start(
@@ -721,9 +697,4 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
 function unref(timer: ReturnType<typeof setTimeout>): ReturnType<typeof setTimeout> {
   (timer as { unref?: () => void }).unref?.();
   return timer;
-}
-
-function abortError(reason: unknown, method: string): Error {
-  if (reason instanceof FarcallError) return reason;
-  return new AbortError(`call to '${method}' aborted`, { cause: reason });
 }

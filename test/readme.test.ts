@@ -75,7 +75,7 @@ describe("the README's command line", () => {
     const url = await new Promise<string>((resolve, reject) => {
       let stdout = '';
       let stderr = '';
-      const timer = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 15_000);
+      const timer = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 45_000);
       running.stderr!.on('data', (chunk) => (stderr += chunk));
       running.stdout!.on('data', (chunk) => {
         stdout += chunk;
@@ -102,7 +102,7 @@ describe("the README's command line", () => {
     const exited = new Promise((resolve) => running.once('close', resolve));
     process.kill(-running.pid!, 'SIGTERM');
     await exited;
-  }, 60_000); // five npx starts, each about a second, several on a loaded machine
+  }, 120_000); // five npx starts, each about a second, several on a loaded machine
 });
 
 describe("the README's TypeScript snippet for a Python server", () => {

@@ -114,7 +114,13 @@ export class MemoryChannel implements Channel {
       ? [copy, copy.slice()]
       : [copy];
     if (this.held === undefined && decide(faults.reorder, index, frame, this.draw)) {
+      // Held back until the next frame goes, or a moment later if none does.
       this.held = copy;
+      setTimeout(() => {
+        if (this.held !== copy) return;
+        this.held = undefined;
+        this.transmit(other, copy, 0);
+      }, 1);
       return;
     }
     const held = this.held;

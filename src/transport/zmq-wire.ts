@@ -1,5 +1,5 @@
 /**
- * How farcall's frames ride in ZeroMQ messages (docs/protocol.md, "Over ZeroMQ"), and the send
+ * How farcall's frames ride in ZeroMQ messages (docs/protocol.md, "ZeroMQ"), and the send
  * queue both ends share. The envelope is ZeroMQ's REQ/REP one, so REQ and REP sockets are peers:
  *
  * - a frame of a connection: `['', frame]`, the empty delimiter then one part;

@@ -1,7 +1,7 @@
 /**
  * `zmq+tcp://HOST:PORT`: ZeroMQ, on the optional `zeromq` package (v6), loaded only when such a
  * URL is used. A client is a DEALER, a server a ROUTER (`zmq-router.ts`); one ZeroMQ message
- * carries one frame (zmq-wire.ts, docs/protocol.md "Over ZeroMQ").
+ * carries one frame (zmq-wire.ts, docs/protocol.md "ZeroMQ").
  *
  * - `serve`: `zmq+tcp://HOST:PORT` binds (port 0 picks one); `zmq+tcp://HOST:PORT?connect`
  *   connects the ROUTER to a device's back end instead, so several servers share its clients.

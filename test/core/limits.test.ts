@@ -221,38 +221,6 @@ describe('maxInFlight', () => {
   });
 });
 
-describe('maxItems', () => {
-  it('default 1,000,000: a frame of 1,000,001 values is refused, logged; the server serves on', async () => {
-    const t = await target({ count: (items: unknown[]) => items.length });
-    const raw = await t.raw();
-    // A call whose one argument is an array32 of 1,000,001 nils, written by hand.
-    const head = Buffer.from(encode([1, 1, 'count', []]));
-    const array = Buffer.alloc(5);
-    array[0] = 0xdd;
-    array.writeUInt32BE(1_000_001, 1);
-    const body = Buffer.concat([
-      head.subarray(0, head.length - 1),
-      Buffer.from([0x91]),
-      array,
-      Buffer.alloc(1_000_001, 0xc0),
-    ]);
-    await raw.write(frame(body));
-    expect(await raw.closesWithin(2000)).toBe(true);
-    await t.log.waitFor(about(raw, /limits\.maxItems/));
-    await t.victimWorks();
-  });
-
-  it('override 110: a call of 50 items is served, one of 200 refused', async () => {
-    const t = await target({ count: (items: unknown[]) => items.length }, { maxItems: 110 });
-    const raw = await t.raw();
-    await raw.send([1, 1, 'count', [Array(50).fill(0)]]);
-    expect(await raw.next()).toEqual([3, 1, 50]);
-    await raw.send([1, 2, 'count', [Array(200).fill(0)]]);
-    expect(await raw.closesWithin(2000)).toBe(true);
-    await t.log.waitFor(about(raw, /limits\.maxItems/));
-  });
-});
-
 describe('maxHandshakes', () => {
   it('override 4: 12 peers that never finish the opening; at most 4 are held, an honest client is served', async () => {
     const t = await target({}, { maxHandshakes: 4 }, 'sesame');
@@ -334,6 +302,41 @@ describe('maxDepth', () => {
     const client = await connect(t.url, { logger: false, limits: { maxDepth: 4 } });
     expect(await invoke(client, 'echo', [nest(4)])).toEqual(nest(4));
     await expect(invoke(client, 'echo', [nest(5)])).rejects.toThrow(/nests deeper than 4 levels/);
+    await close(client);
+  });
+});
+
+describe('maxItems', () => {
+  /** A call of `count` with `n` zeros: the message array, its 3 fields, `args`, the list: 6 + n. */
+  const countCall = (id: number, n: number) =>
+    frame(encode([1, id, 'count', [new Array(n).fill(0)]]));
+  const api = { count: (list: unknown[]) => list.length };
+
+  it('default 1,000,000: the server serves a frame of 1,000,000 items and refuses one more, logged', async () => {
+    const t = await target(api);
+    const raw = await t.raw();
+    await raw.write(countCall(1, 999_994));
+    expect(await raw.next(5000)).toEqual([3, 1, 999_994]);
+    await raw.write(countCall(2, 999_995));
+    expect(await raw.closesWithin(2000)).toBe(true);
+    await t.log.waitFor(about(raw, /more than 1000000 items \(limits\.maxItems\)/));
+    await t.victimWorks();
+  });
+
+  it('override 100: server and client hold to 100 items, the client before sending', async () => {
+    const t = await target(api, { maxItems: 100 });
+    const raw = await t.raw();
+    await raw.write(countCall(1, 94));
+    expect(await raw.next()).toEqual([3, 1, 94]);
+    await raw.write(countCall(2, 95));
+    expect(await raw.closesWithin(500)).toBe(true);
+    await t.log.waitFor(about(raw, /more than 100 items \(limits\.maxItems\)/));
+
+    const client = await connect(t.url, { logger: false, limits: { maxItems: 100 } });
+    expect(await invoke(client, 'count', [new Array(94).fill(0)])).toBe(94);
+    await expect(invoke(client, 'count', [new Array(95).fill(0)])).rejects.toBeInstanceOf(
+      LimitError,
+    );
     await close(client);
   });
 });

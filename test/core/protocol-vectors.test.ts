@@ -22,14 +22,17 @@ function documentedVectors(): Map<string, string> {
 
 const frame = (body: Uint8Array) => Buffer.concat([frameHeader(body.length), body]).toString('hex');
 const key = Buffer.from('peekaboo');
-const serverChallenge = Buffer.alloc(32, 0x11);
-const clientChallenge = Buffer.alloc(32, 0x22);
+/** Bytes decode as Uint8Array, so the vectors hold Uint8Arrays. */
+const serverChallenge = new Uint8Array(32).fill(0x11);
+const clientChallenge = new Uint8Array(32).fill(0x22);
 const HANDSHAKE = { maxDepth: 4, maxItems: 64 };
 const codecs = new NativeCodecs({ limits: DEFAULT_LIMITS, references: false });
 const proof = (role: 'client' | 'server', verifier: Uint8Array, prover: Uint8Array) =>
-  createHmac('sha256', key)
-    .update(proofMessage(role, verifier, prover))
-    .digest();
+  new Uint8Array(
+    createHmac('sha256', key)
+      .update(proofMessage(role, verifier, prover))
+      .digest(),
+  );
 
 const handshakeVectors: Record<string, unknown[]> = {
   'hello-client': [0, 'farcall', 1, { role: 'client', window: 1024, maxFrame: 16777216 }],

@@ -49,7 +49,12 @@ const { value } = fc.letrec((tie) => ({
   set: fc.array(tie('value'), { maxLength: 4 }).map((items) => new Set(items)),
 }));
 
-const roundTrip = (v: unknown) => decodeMsgpack(encodeMsgpack(v, 64), 64);
+const codec = { maxDepth: 64, maxItems: 1_000_000 };
+const withReferences = { ...codec, references: true };
+const inEnvelope = { ...withReferences, envelope: 2 };
+const roundTrip = (v: unknown, options = codec) =>
+  decodeMsgpack(encodeMsgpack(v, options), options);
+const depth = (maxDepth: number) => ({ ...codec, maxDepth });
 
 describe('msgpack codec', () => {
   it('round-trips arbitrary values exactly', () => {
@@ -75,19 +80,29 @@ describe('msgpack codec', () => {
   });
 
   it('writes typed arrays as raw bytes, never base64', () => {
-    const bytes = encodeMsgpack(new Uint8Array([1, 2, 3]), 64);
+    const bytes = encodeMsgpack(new Uint8Array([1, 2, 3]), codec);
     expect(Buffer.from(bytes).toString('hex')).toContain('010203');
     expect(bytes.length).toBeLessThan(10);
   });
 
-  it('keeps shared references and cyclic arrays', () => {
+  it('keeps shared references and cyclic arrays when references are on', () => {
     const shared = { x: 1 };
-    const decoded = roundTrip([shared, shared]) as object[];
+    const decoded = roundTrip([shared, shared], withReferences) as object[];
     expect(decoded[0]).toBe(decoded[1]);
     const cyclic: unknown[] = [1];
     cyclic.push(cyclic);
-    const back = roundTrip(cyclic) as unknown[];
+    const back = roundTrip(cyclic, withReferences) as unknown[];
     expect(back[1]).toBe(back);
+  });
+
+  it('copies shared objects and refuses cycles when references are off', () => {
+    const shared = { x: 1 };
+    const decoded = roundTrip([shared, shared]) as object[];
+    expect(decoded[0]).toStrictEqual(decoded[1]);
+    expect(decoded[0]).not.toBe(decoded[1]);
+    const cyclic: unknown[] = [1];
+    cyclic.push(cyclic);
+    expect(() => encodeMsgpack(cyclic, codec)).toThrow(/cycles need references/);
   });
 
   it('writes class instances as plain objects, their Maps and -0 included', () => {
@@ -102,37 +117,41 @@ describe('msgpack codec', () => {
     expect(back.tags).toStrictEqual(new Map([['a', 1]]));
   });
 
-  it('keeps references inside a message envelope, and survives an error that is its own cause', () => {
+  it('keeps references inside a message envelope, and an error that is its own cause', () => {
     const shared = { x: 1 };
-    const inEnvelope = decodeMsgpack(encodeMsgpack([1, 7, 'f', [shared, shared]], 64, 2), 64, 2);
-    const args = (inEnvelope as unknown[][])[3]!;
+    const message = decodeMsgpack(
+      encodeMsgpack([1, 7, 'f', [shared, shared]], inEnvelope),
+      inEnvelope,
+    );
+    const args = (message as unknown[][])[3]!;
     expect(args[0]).toBe(args[1]);
     const error = new Error('loop');
     error.cause = error;
-    const back = decodeMsgpack(encodeMsgpack([3, 1, error], 64, 2), 64, 2) as unknown[];
-    // msgpackr cannot rebuild an error that is its own cause (it arrives as an empty object),
-    // but encoding must not recurse for ever.
-    expect(back[2]).toStrictEqual({});
+    const back = decodeMsgpack(encodeMsgpack([3, 1, error], inEnvelope), inEnvelope) as unknown[];
+    expect(back[2]).toBeInstanceOf(Error);
+    expect((back[2] as Error).cause).toBe(back[2]);
+    // Without references it is a cycle, refused rather than recursed into.
+    expect(() => encodeMsgpack([3, 1, error], { ...codec, envelope: 2 })).toThrow(CodecError);
   });
 
   it('refuses what it cannot carry with CodecError, and deep values with LimitError', () => {
-    expect(() => encodeMsgpack({ f: () => 1 }, 64)).toThrow(CodecError);
-    expect(() => encodeMsgpack(Symbol('s'), 64)).toThrow(CodecError);
+    expect(() => encodeMsgpack({ f: () => 1 }, codec)).toThrow(CodecError);
+    expect(() => encodeMsgpack(Symbol('s'), codec)).toThrow(CodecError);
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    expect(() => encodeMsgpack(cyclic, 64)).toThrow(/cycle/);
+    expect(() => encodeMsgpack(cyclic, codec)).toThrow(/cycle/);
     let deep: unknown = 1;
     for (let i = 0; i < 10; i++) deep = [deep];
-    expect(() => encodeMsgpack(deep, 5)).toThrow(LimitError);
-    expect(() => decodeMsgpack(encodeMsgpack(deep, 64), 5)).toThrow(LimitError);
-    expect(decodeMsgpack(encodeMsgpack(deep, 64), 10)).toStrictEqual(deep);
+    expect(() => encodeMsgpack(deep, depth(5))).toThrow(LimitError);
+    expect(() => decodeMsgpack(encodeMsgpack(deep, codec), depth(5))).toThrow(LimitError);
+    expect(decodeMsgpack(encodeMsgpack(deep, codec), depth(10))).toStrictEqual(deep);
   });
 
   it('never throws anything but CodecError or LimitError on random bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
         try {
-          decodeMsgpack(bytes, 8);
+          decodeMsgpack(bytes, depth(8));
         } catch (error) {
           expect(error instanceof CodecError || error instanceof LimitError).toBe(true);
         }

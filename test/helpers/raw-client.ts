@@ -18,8 +18,11 @@ import {
   serve,
 } from '../../src/index.js';
 
-/** Deep and large enough for anything a test decodes; the server's limits are what is under test. */
-const TEST_CODEC = { maxDepth: 1000, maxItems: 100_000_000, references: true };
+/**
+ * Deep and large enough for anything a test sends or decodes; the server's limits are what is
+ * under test. Shared references stay off, as on a real connection.
+ */
+const TEST_CODEC = { maxDepth: 1000, maxItems: 100_000_000 } as const;
 
 export interface CapturedLog {
   readonly lines: string[];

@@ -130,10 +130,10 @@ describe('a throwing handler', () => {
 
 describe('a handler returning what cannot be encoded', () => {
   it.each([
-    ['returnFunction', /cannot encode a function/],
-    ['returnSymbol', /cannot encode a symbol/],
+    ['returnFunction', /cannot send a function/],
+    ['returnSymbol', /cannot send a symbol/],
     ['returnCyclic', /cycle/],
-    ['returnNestedFunction', /cannot encode a function/],
+    ['returnNestedFunction', /cannot send a function/],
     ['returnTooDeep', /nests deeper/],
   ])('%s: RemoteError INTERNAL, connection usable', async (method, reason) => {
     const error = await failure(method);

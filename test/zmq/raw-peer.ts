@@ -1,7 +1,7 @@
 /**
  * A plain `zeromq` socket as a hand-written peer: what it sends is built part by part, and what
  * it reads is handed back as the parts ZeroMQ delivered, so the tests check the wire format of
- * docs/protocol.md ("Over ZeroMQ") without farcall's transport on the peer's side.
+ * docs/protocol.md ("ZeroMQ") without farcall's transport on the peer's side.
  */
 import { Dealer, Request } from 'zeromq';
 

@@ -1,6 +1,6 @@
 /**
  * The native protocol over ZeroMQ, spoken by hand from plain `zeromq` sockets (docs/protocol.md,
- * "Over ZeroMQ"): every message is the empty delimiter and one MessagePack body, written and
+ * "ZeroMQ"): every message is the empty delimiter and one MessagePack body, written and
  * read by `msgpack-bytes.ts`, which shares nothing with farcall's codec.
  */
 import { createHmac, randomBytes } from 'node:crypto';
@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dealer, Router } from 'zeromq';
 import { connect, ProtocolError, type Server, serve } from '../../src/index.js';
 import { captureLogger } from '../helpers/log.js';
-import { Ext, pack, unpack } from '../helpers/msgpack-bytes.js';
+import { pack, unpack } from '../helpers/msgpack-bytes.js';
 import { type RawPeer, rawDealer, rawRequest, texts } from './raw-peer.js';
 
 const api = { add: (x: number, y: number) => x + y, log: (_: string) => {} };
@@ -222,12 +222,9 @@ describe('a REQ socket (it sends and receives in strict turns), by hand', () => 
   });
 });
 
-/**
- * Bytes as the server sent them. docs/protocol.md says bin; today's codec writes a Uint8Array
- * as its typed-array extension (0x74: a kind byte, then the bytes). A hand-written peer reads both.
- */
+/** A bin value as the hand-written reader gives it (docs/protocol.md: challenges and proofs are bin). */
 function bytesOf(value: unknown): Buffer {
-  if (value instanceof Ext && value.type === 0x74) return Buffer.from(value.data.subarray(1));
+  expect(value).toBeInstanceOf(Uint8Array);
   return Buffer.from(value as Uint8Array);
 }
 

@@ -1,5 +1,5 @@
 import type { CodecOptions, ValueHooks } from '../../codec/codec.js';
-import { decodeMsgpack, encodeMsgpack } from '../../codec/msgpack.js';
+import { decodeMsgpack, encodeMsgpack, MsgpackReader } from '../../codec/msgpack.js';
 import { ErrorCode, ProtocolError } from '../../errors.js';
 import type { Limits } from '../../limits.js';
 import { MAX_CAUSES } from '../../wire-error.js';
@@ -127,22 +127,36 @@ export class NativeCodecs implements CallerCodec, AnswererCodec, ControlCodec {
     return Route.CALLS;
   }
 
+  /**
+   * Header first (Go's net/rpc): each answer's type and id are read before its value, and the
+   * value of an answer nobody waits for is stepped over, never built.
+   */
   readAnswers(
     frame: Uint8Array,
     wanted: (id: number) => boolean,
     each: (answer: Answer) => void,
   ): void {
     const batch = isBatch(frame);
-    const decoded = decodeMsgpack(frame, batch ? this.batchOptions : this.options);
-    const messages = batch ? (decoded as unknown[]) : [decoded];
-    for (const m of messages) {
-      if (!Array.isArray(m) || m.length < 3) throw new ProtocolError('answer is not an array');
-      const id = idOf(m[1]);
-      if (!wanted(id)) continue;
-      if (m[0] === MessageType.RESULT) each({ type: 'result', id, value: m[2] });
-      else if (m[0] === MessageType.ERROR) each({ type: 'error', id, error: wireErrorOf(m[2]) });
-      else throw new ProtocolError(`expected an answer, got message type ${String(m[0])}`);
+    const reader = new MsgpackReader(frame, batch ? this.batchOptions : this.options);
+    const count = batch ? reader.arrayHeader() : 1;
+    for (let i = 0; i < count; i++) {
+      const length = reader.arrayHeader();
+      if (length < 3) throw new ProtocolError('answer is not an array of 3');
+      const type = reader.int();
+      if (type !== MessageType.RESULT && type !== MessageType.ERROR) {
+        throw new ProtocolError(`expected an answer, got message type ${type}`);
+      }
+      const id = idOf(reader.value());
+      if (!wanted(id)) {
+        for (let item = 2; item < length; item++) reader.skip();
+        continue;
+      }
+      const body = reader.value();
+      for (let item = 3; item < length; item++) reader.skip(); // fields of a later version
+      if (type === MessageType.RESULT) each({ type: 'result', id, value: body });
+      else each({ type: 'error', id, error: wireErrorOf(body) });
     }
+    reader.end();
   }
 
   readCalls(frame: Uint8Array): CallGroup {
