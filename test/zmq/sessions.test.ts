@@ -4,12 +4,16 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  AbortError,
+  type CallContext,
   ConnectionClosedError,
   close,
   connect,
   type Server,
   serve,
   UsageError,
+  withContext,
+  withOptions,
 } from '../../src/index.js';
 import { captureLogger } from '../helpers/log.js';
 import { pack, unpack } from '../helpers/msgpack-bytes.js';
@@ -27,6 +31,43 @@ afterEach(async () => {
 function portOf(url: string): number {
   return Number(/:(\d+)$/.exec(url)![1]);
 }
+
+describe('one connection over a DEALER', () => {
+  it('carries callbacks to the client (call.caller) and cancellation by signal', async () => {
+    let aborted = 0;
+    const server = await serve(
+      {
+        twice: withContext(async (call: CallContext<{ double(x: number): number }>, x: number) => {
+          return (await call.caller.double(x)) + 1;
+        }),
+        hang: withContext(
+          (call: CallContext) =>
+            new Promise((_, reject) =>
+              call.signal.addEventListener('abort', () => {
+                aborted++;
+                reject(call.signal.reason);
+              }),
+            ),
+        ),
+      },
+      { listen: 'zmq+tcp://127.0.0.1:0', logger: false },
+    );
+    cleanup.push(() => server.close(0));
+    const remote = await connect<{ twice(x: number): number; hang(): never }>(server.url, {
+      logger: false,
+      expose: { double: (x: number) => 2 * x },
+    });
+    cleanup.push(() => close(remote));
+    expect(await Promise.all([remote.twice(1), remote.twice(20)])).toEqual([3, 41]);
+    const controller = new AbortController();
+    const hung = withOptions(remote, { signal: controller.signal }).hang();
+    // The call has reached the server before it is aborted: wait for a round trip after it.
+    expect(await remote.twice(0)).toBe(1);
+    controller.abort();
+    await expect(hung).rejects.toBeInstanceOf(AbortError);
+    await expect.poll(() => aborted, { timeout: 5000 }).toBe(1);
+  });
+});
 
 describe('a server that restarts', () => {
   it('fails the calls of a connected client with ConnectionClosedError, and a new connect works', async () => {
