@@ -34,6 +34,13 @@ const settings = quick
   ? { runs: 3, warmupMs: 50, maxMs: 200, callScale: 0.1 }
   : { runs: 3, warmupMs: 300, maxMs: 1500, callScale: 1 };
 const WINDOW = 256;
+/**
+ * Calls in flight through the ZeroMQ device (`?exchange`, so the answers of one turn come back
+ * in one response). 64, not WINDOW: the MessagePack reader that reads a response counts each
+ * answer of a batch one level deeper, so a response of more than about 66 answers fails with a
+ * LimitError (over HTTP too); back to WINDOW once that is fixed.
+ */
+const DEVICE_WINDOW = 64;
 const AUTHKEY = randomBytes(16).toString('hex');
 
 const log = (line = '') => (json ? process.stderr : process.stdout).write(`${line}\n`);
@@ -131,20 +138,20 @@ const scenarios = [
   },
   ...[2, 3].map((n) => ({
     name: `device-x${n}`,
-    title: `ZeroMQ device: ${n} server processes against 1, ${WINDOW} calls in flight (?exchange)`,
+    title: `ZeroMQ device: ${n} server processes against 1, ${DEVICE_WINDOW} calls in flight (?exchange)`,
     maxCalls: 2_000_000,
     // Two cores hold the client, the device and every server: more servers cannot add cores
     // here (docs/scaling.md), so this guards against more servers costing much, not for growth.
     targets: { minRatio: 0.6 },
     baseline: {
       name: '1 server',
-      describe: `${WINDOW} remote.echo(42) calls in flight through a device to 1 farcall server process (authkey)`,
-      open: (ctx) => nodeClient(ctx, 'device-1', 'farcall-pipelined'),
+      describe: `${DEVICE_WINDOW} remote.echo(42) calls in flight through a device to 1 farcall server process (authkey)`,
+      open: (ctx) => nodeClient(ctx, 'device-1', 'farcall-pipelined', DEVICE_WINDOW),
     },
     subject: {
       name: `${n} servers`,
       describe: `the same client through the same kind of device to ${n} server processes`,
-      open: (ctx) => nodeClient(ctx, `device-${n}`, 'farcall-pipelined'),
+      open: (ctx) => nodeClient(ctx, `device-${n}`, 'farcall-pipelined', DEVICE_WINDOW),
     },
   })),
   {
@@ -299,9 +306,9 @@ async function pythonClient(ctx, serverName, clients = 1) {
 }
 
 /** Starts the named server (once) and a client process in `mode` connected to it. */
-async function nodeClient(ctx, serverName, mode) {
+async function nodeClient(ctx, serverName, mode, window = WINDOW) {
   const server = await ctx.server(serverName);
-  const options = { mode, server: server.info, authkey: AUTHKEY, window: WINDOW };
+  const options = { mode, server: server.info, authkey: AUTHKEY, window };
   const client = await startChild('client-process.js', [JSON.stringify(options)]);
   return {
     run: (maxCalls, maxMs) => client.request({ maxCalls, maxMs }),
