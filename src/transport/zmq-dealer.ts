@@ -5,8 +5,9 @@
  */
 import { ConnectionClosedError, LimitError, ProtocolError } from '../errors.js';
 import type { Channel, ChannelReceiver, DialOptions } from './transport.js';
+import { Outbox } from './zmq-outbox.js';
 import type { Parts, ZmqModule, ZmqSocket } from './zmq-socket.js';
-import { CLOSE, DELIMITER, Outbox, sameBytes, type ZmqAddress } from './zmq-wire.js';
+import { CLOSE, DELIMITER, sameBytes, type ZmqAddress } from './zmq-wire.js';
 
 /** Time queued frames (and the goodbye) get to leave after a clean close, in ms. */
 const CLOSE_GRACE_MS = 500;

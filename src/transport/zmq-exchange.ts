@@ -6,8 +6,9 @@
  */
 import { AbortError, ConnectionClosedError } from '../errors.js';
 import type { Exchange, ExchangeRequest, ExchangeResponse } from './transport.js';
+import { Outbox } from './zmq-outbox.js';
 import type { Parts, ZmqSocket } from './zmq-socket.js';
-import { DELIMITER, decodeMeta, encodeMeta, Outbox, type ResponseMeta } from './zmq-wire.js';
+import { DELIMITER, decodeMeta, encodeMeta, type ResponseMeta } from './zmq-wire.js';
 
 interface Waiting {
   resolve(response: ExchangeResponse): void;

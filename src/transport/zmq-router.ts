@@ -3,7 +3,9 @@
  * end), that tells clients apart by their routing parts and hands each a channel
  * (`ZmqPeerChannel`); exchange requests (`?exchange` clients) go to the exchange handler.
  */
+
 import type { Listener, ListenOptions } from './transport.js';
+import { Outbox } from './zmq-outbox.js';
 import { type PeerHost, ZmqPeerChannel } from './zmq-peer.js';
 import type { Parts, ZmqSocket } from './zmq-socket.js';
 import { errorCode } from './zmq-socket.js';
@@ -12,7 +14,6 @@ import {
   DELIMITER,
   decodeMeta,
   encodeMeta,
-  Outbox,
   type RequestMeta,
   routingName,
   sameBytes,

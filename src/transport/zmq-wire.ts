@@ -1,18 +1,19 @@
 /**
- * How farcall's frames ride in ZeroMQ messages (docs/protocol.md, "ZeroMQ"), and the send
- * queue both ends share. The envelope is ZeroMQ's REQ/REP one, so REQ and REP sockets are peers:
+ * How farcall's frames ride in ZeroMQ messages (docs/protocol.md, "ZeroMQ"). The envelope is
+ * ZeroMQ's REQ/REP one, so REQ and REP sockets are peers:
  *
  * - a frame of a connection: `['', frame]`, the empty delimiter then one part;
  * - an exchange request: `['', meta, body]`, its answer `['', meta, body]` (meta is JSON);
  * - a close: `['farcall:close']` from a client (its goodbye), `['farcall:close', reason]` from a
- *   server (this connection is over, or it never knew it). It has no delimiter, so a REP or REQ
- *   socket discards it, as ZeroMQ discards any message without one.
+ *   server (this connection is over, or it never knew it). It has no delimiter: a REQ socket
+ *   discards it, but libzmq's REP can lose the next client's request to one, so a client sends
+ *   its goodbye to farcall servers only (the native protocol).
  *
  * A ROUTER sees the same messages behind the routing parts ZeroMQ adds (one per ROUTER on the
  * way: the peer's routing id, and a device's), and answers with the same routing parts in front.
  */
 import { ProtocolError, UsageError } from '../errors.js';
-import type { Parts, ZmqSocket } from './zmq-socket.js';
+import type { Parts } from './zmq-socket.js';
 
 export const DELIMITER = Buffer.alloc(0);
 export const CLOSE = Buffer.from('farcall:close');
@@ -117,72 +118,6 @@ export function decodeMeta(part: Buffer, field: 'type' | 'status'): RequestMeta 
   return field === 'type'
     ? { id, type: other as string, headers: copy }
     : { id, status: other as number, headers: copy };
-}
-
-/**
- * The messages one socket sends, in order. The `zeromq` package takes one send at a time (a
- * second while the first waits for room is refused with `EBUSY`), so the next leaves when the
- * previous one is queued in ZeroMQ; most are queued at once. `onError` hears a send that failed
- * (the socket closed, or, under `sendTimeout: 0`, a peer that is gone or not reading).
- */
-export class Outbox {
-  private readonly queue: { parts: (Uint8Array | string)[]; bytes: number; tag: unknown }[] = [];
-  private busy = false;
-  private backlogged = false;
-  private emptied: (() => void)[] = [];
-  /** Bytes given to `push` and not yet handed to ZeroMQ. */
-  bytes = 0;
-
-  constructor(
-    private readonly socket: ZmqSocket,
-    private readonly onError: (error: unknown, tag: unknown) => void,
-    private readonly onDrain?: () => void,
-  ) {}
-
-  push(parts: (Uint8Array | string)[], bytes: number, tag?: unknown): void {
-    if (this.busy) {
-      this.queue.push({ parts, bytes, tag });
-      this.bytes += bytes;
-      this.backlogged = true;
-      return;
-    }
-    this.start(parts, tag);
-  }
-
-  /** Resolves once everything pushed so far was handed to ZeroMQ (or failed). */
-  flushed(): Promise<void> {
-    if (!this.busy) return Promise.resolve();
-    return new Promise((resolve) => this.emptied.push(resolve));
-  }
-
-  private start(parts: (Uint8Array | string)[], tag: unknown): void {
-    this.busy = true;
-    let sent: Promise<void>;
-    try {
-      sent = this.socket.send(parts);
-    } catch (error) {
-      sent = Promise.reject(error);
-    }
-    sent.then(this.next, (error: unknown) => {
-      this.onError(error, tag);
-      this.next();
-    });
-  }
-
-  private readonly next = (): void => {
-    const item = this.queue.shift();
-    if (item) {
-      this.bytes -= item.bytes;
-      this.start(item.parts, item.tag);
-      return;
-    }
-    this.busy = false;
-    for (const resolve of this.emptied.splice(0)) resolve();
-    if (this.backlogged) {
-      this.backlogged = false;
-      this.onDrain?.();
-    }
-  };
 }
 
 /** A short hex name for routing parts, for logs: `00ab12cd34` or `00ab12cd34/0080000001`. */
