@@ -201,6 +201,9 @@ export class ExchangeCaller implements Caller {
       throw new AuthenticationError(`${where}: ${textOf(response.body)}`);
     if (response.status === 413)
       throw new LimitError(`${where}: the request was over the server's limit`);
+    // The server is closing (ZeroMQ, behind a device) and ran none of the calls: safe to retry.
+    if (response.status === 503)
+      throw new ConnectionClosedError(`${where}: ${textOf(response.body)}; the calls did not run`);
     if (response.status === 204 && calls.length === 0) return;
     if (response.status !== 200) {
       throw new ProtocolError(
