@@ -36,6 +36,8 @@ const settings = quick
 const WINDOW = 256;
 /** Calls in one batch of the HTTP batch scenarios. */
 const BATCH = 64;
+/** Calls in flight through the ZeroMQ device (`?exchange`: the answers of one turn come back in one response). */
+const DEVICE_WINDOW = WINDOW;
 const AUTHKEY = randomBytes(16).toString('hex');
 
 const log = (line = '') => (json ? process.stderr : process.stdout).write(`${line}\n`);
@@ -170,6 +172,40 @@ const scenarios = [
       open: (ctx) => nodeClient(ctx, 'farcall', 'farcall-pipelined-withoptions'),
     },
   },
+  {
+    name: 'zmq',
+    title: `ZeroMQ: pipelined, ${WINDOW} calls in flight on one DEALER`,
+    maxCalls: 2_000_000,
+    targets: { minRatio: 0.25 },
+    baseline: {
+      name: 'raw-zmq',
+      describe: `a zeromq DEALER keeping ${WINDOW} 12-byte messages in flight to a ROUTER that sends each back`,
+      open: (ctx) => nodeClient(ctx, 'raw-zmq', 'raw-zmq-pipelined'),
+    },
+    subject: {
+      name: 'farcall',
+      describe: `${WINDOW} remote.echo(42) calls in flight over zmq+tcp:// (a session, authkey)`,
+      open: (ctx) => nodeClient(ctx, 'farcall-zmq', 'farcall-pipelined'),
+    },
+  },
+  ...[2, 3].map((n) => ({
+    name: `device-x${n}`,
+    title: `ZeroMQ device: ${n} server processes against 1, ${DEVICE_WINDOW} calls in flight (?exchange)`,
+    maxCalls: 2_000_000,
+    // Two cores hold the client, the device and every server: more servers cannot add cores
+    // here (docs/scaling.md), so this guards against more servers costing much, not for growth.
+    targets: { minRatio: 0.6 },
+    baseline: {
+      name: '1 server',
+      describe: `${DEVICE_WINDOW} remote.echo(42) calls in flight through a device to 1 farcall server process (authkey)`,
+      open: (ctx) => nodeClient(ctx, 'device-1', 'farcall-pipelined', { window: DEVICE_WINDOW }),
+    },
+    subject: {
+      name: `${n} servers`,
+      describe: `the same client through the same kind of device to ${n} server processes`,
+      open: (ctx) => nodeClient(ctx, `device-${n}`, 'farcall-pipelined', { window: DEVICE_WINDOW }),
+    },
+  })),
   {
     name: 'python',
     title: "The recipe's protocol: a Python client, sequential round trips",
@@ -380,6 +416,11 @@ const SERVERS = {
     env: { FARCALL_BENCH_AUTHKEY: AUTHKEY, FARCALL_BENCH_PROTOCOL: 'python' },
   },
   python: { python: 'python-server.py' },
+  'raw-zmq': { script: 'raw-zmq-server.js', env: {} },
+  'farcall-zmq': {
+    script: 'farcall-server.js',
+    env: { FARCALL_BENCH_AUTHKEY: AUTHKEY, FARCALL_BENCH_LISTEN: 'zmq+tcp://127.0.0.1:0' },
+  },
   'raw-stream': { script: 'stream-servers.js', env: { FARCALL_BENCH_KIND: 'raw-stream' } },
   capnweb: { script: 'stream-servers.js', env: { FARCALL_BENCH_KIND: 'capnweb' } },
   birpc: { script: 'stream-servers.js', env: { FARCALL_BENCH_KIND: 'birpc' } },
@@ -387,6 +428,15 @@ const SERVERS = {
     ['farcall', 'raw', 'capnweb', 'jsonrpc', 'trpc'].map((name) => [
       `web-${name}`,
       { script: 'web-server.js', env: { FARCALL_BENCH_WEB: name } },
+    ]),
+  ),
+  ...Object.fromEntries(
+    [1, 2, 3].map((n) => [
+      `device-${n}`,
+      {
+        script: 'zmq-device.js',
+        env: { FARCALL_BENCH_AUTHKEY: AUTHKEY, FARCALL_BENCH_SERVERS: String(n) },
+      },
     ]),
   ),
 };
@@ -478,7 +528,8 @@ async function pythonClient(ctx, serverName, clients = 1) {
 
 /**
  * Starts the named server (once) and a client process in `mode` connected to it; `extra` goes
- * to the client process (`{ use: true }` installs a client interceptor).
+ * to the client process (`{ use: true }` installs a client interceptor, `{ window }` another
+ * window).
  */
 async function nodeClient(ctx, serverName, mode, extra = {}) {
   const server = await ctx.server(serverName);

@@ -79,10 +79,10 @@ export class ExchangeCaller implements Caller {
 
   /**
    * Sends an empty batch, so that `connect` fails at once, with a clear error, on a wrong key or
-   * an endpoint that is not farcall's.
+   * an endpoint that is not farcall's; `signal` (the connect timeout) aborts it.
    */
-  async probe(): Promise<void> {
-    await this.post([], []);
+  async probe(signal?: AbortSignal): Promise<void> {
+    await this.post([], [], signal);
   }
 
   async call(method: string, args: readonly unknown[], options?: CallOptions): Promise<unknown> {
@@ -183,7 +183,11 @@ export class ExchangeCaller implements Caller {
   }
 
   /** Sends one request and settles its calls from the response; rejects when it failed as a whole. */
-  private async post(calls: Pending[], notifies: Uint8Array[]): Promise<void> {
+  private async post(
+    calls: Pending[],
+    notifies: Uint8Array[],
+    signal?: AbortSignal,
+  ): Promise<void> {
     const codec = this.connection.caller!;
     const body = codec.writeBatch!([...calls.map((c) => c.frame), ...notifies]);
     const request = new Request(calls);
@@ -196,13 +200,16 @@ export class ExchangeCaller implements Caller {
       body,
       contentType: this.config.protocol.contentType!,
       headers,
-      signal: request.abort.signal,
+      signal: signal ? AbortSignal.any([request.abort.signal, signal]) : request.abort.signal,
     });
     const where = `${this.url} answered HTTP ${response.status}`;
     if (response.status === 401)
       throw new AuthenticationError(`${where}: ${textOf(response.body)}`);
     if (response.status === 413)
       throw new LimitError(`${where}: the request was over the server's limit`);
+    // The server is closing (ZeroMQ, behind a device) and ran none of the calls: safe to retry.
+    if (response.status === 503)
+      throw new ConnectionClosedError(`${where}: ${textOf(response.body)}; the calls did not run`);
     if (response.status === 204 && calls.length === 0) return;
     if (response.status !== 200) {
       throw new ProtocolError(

@@ -21,7 +21,8 @@ import type { Channel, ExchangeResponse, Listener, ListenOptions } from './trans
 export interface ServeOptions {
   /**
    * One address URL or several: `tcp://HOST:PORT`, `tls://HOST:PORT`, `unix:/PATH`,
-   * `ws://HOST:PORT/PATH`, `http://HOST:PORT/PATH`, `memory://NAME`.
+   * `ws://HOST:PORT/PATH`, `http://HOST:PORT/PATH`, `memory://NAME`, `zmq+tcp://HOST:PORT`
+   * (`zmq+tcp://HOST:PORT?connect` to connect to a ZeroMQ device instead of binding).
    */
   listen: string | string[];
   /** Shared key: every client must prove it knows it before its first call. */
@@ -198,6 +199,7 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
     for (const url of urls) {
       const module = await nodeSchemes.transportFor(url);
       if (!module.listen) throw new UsageError(`cannot listen on '${url}'`);
+      module.prepare?.({ url, role: 'server', protocol: protocol.name, authkey: !!authkey });
       const listenOptions: ListenOptions = {
         handlers: {
           channel: (channel) => accept(channel, url),
@@ -229,6 +231,7 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
         requestTimeoutMs: limits.requestTimeoutMs,
         shared,
         warn: (message) => logger.warn(message),
+        opens: protocol.opens,
       };
       listeners.push(await module.listen(url, listenOptions));
     }

@@ -30,6 +30,7 @@ import {
   serve,
   stats,
   TimeoutError,
+  UsageError,
   withContext,
   withOptions,
 } from '../src/index.js';
@@ -161,6 +162,10 @@ interface Transport {
   protocols: ProtocolName[];
   serve?: Partial<ServeOptions>;
   connect?: Partial<ConnectOptions>;
+  /** The URL a client dials for the server's URL (default: the same). */
+  dial?: (url: string) => string;
+  /** Protocols that run without an authkey here (the recipe over ZeroMQ has no handshake). */
+  keyless?: ProtocolName[];
 }
 
 let certs: TestCerts | undefined;
@@ -179,6 +184,18 @@ const transports: Transport[] = [
   { name: 'ws', listen: () => 'ws://127.0.0.1:0/rpc', protocols: ['farcall'] },
   { name: 'http', listen: () => 'http://127.0.0.1:0/rpc', protocols: ['farcall'] },
   { name: 'memory', listen: () => 'memory://0', protocols: ['farcall', 'python'] },
+  {
+    name: 'zmq+tcp',
+    listen: () => 'zmq+tcp://127.0.0.1:0',
+    protocols: ['farcall', 'python'],
+    keyless: ['python'],
+  },
+  {
+    name: 'zmq+tcp?exchange',
+    listen: () => 'zmq+tcp://127.0.0.1:0',
+    protocols: ['farcall'],
+    dial: (url) => `${url}?exchange`,
+  },
   ...(haveOpenssl
     ? [
         {
@@ -225,7 +242,11 @@ interface Scenario {
   run(remote: Remote, url: string, options: ConnectOptions): Promise<void>;
 }
 
-const channel = (transport: string) => transport !== 'http' && transport !== 'https';
+const channel = (transport: string) =>
+  transport !== 'http' && transport !== 'https' && transport !== 'zmq+tcp?exchange';
+/** Where the protocol runs its authkey handshake (not the recipe over ZeroMQ). */
+const keyed = (protocol: ProtocolName, transport: string) =>
+  !(protocol === 'python' && transport === 'zmq+tcp');
 const native = (protocol: ProtocolName) => protocol === 'farcall';
 /** Streams and callbacks: the native protocol on a channel carries them, nothing else does. */
 const references = (protocol: ProtocolName, transport: string) =>
@@ -581,7 +602,15 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'refuses an authkey where the protocol has no handshake, with UsageError',
+    applies: (protocol, transport) => !keyed(protocol, transport),
+    run: async (_remote, url, options) => {
+      await expect(connect(url, { ...options, authkey: KEY })).rejects.toBeInstanceOf(UsageError);
+    },
+  },
+  {
     name: 'refuses a wrong authkey with AuthenticationError',
+    applies: keyed,
     run: async (_remote, url, options) => {
       await expect(connect(url, { ...options, authkey: 'wrong' })).rejects.toBeInstanceOf(
         AuthenticationError,
@@ -601,17 +630,20 @@ for (const transport of transports) {
       let server: Server;
       let remote: Remote;
       let options: ConnectOptions;
+      let url: string;
+      const authkey = transport.keyless?.includes(protocol) ? undefined : KEY;
       beforeAll(async () => {
         server = await serve(api, {
           listen: transport.listen(),
-          authkey: KEY,
+          authkey,
           protocol,
           logger: false,
           use: serverInterceptor,
           ...transport.serve,
         });
-        options = { authkey: KEY, protocol, logger: false, timeout: 5000, ...transport.connect };
-        remote = await connect<typeof api>(server.urls[0]!, options);
+        options = { authkey, protocol, logger: false, timeout: 5000, ...transport.connect };
+        url = transport.dial ? transport.dial(server.urls[0]!) : server.urls[0]!;
+        remote = await connect<typeof api>(url, options);
       });
       afterAll(async () => {
         await close(remote);
@@ -622,7 +654,7 @@ for (const transport of transports) {
       });
       for (const scenario of scenarios) {
         if (scenario.applies && !scenario.applies(protocol, transport.name)) continue;
-        it(scenario.name, () => scenario.run(remote, server.urls[0]!, options));
+        it(scenario.name, () => scenario.run(remote, url, options));
       }
     });
   }

@@ -158,6 +158,12 @@ export interface ListenOptions {
    */
   readonly shared: Map<unknown, unknown>;
   readonly warn: (message: string) => void;
+  /**
+   * Whether a first frame from a peer the listener does not know may start a connection, for
+   * message transports that have no per-peer connection to open (ZeroMQ): the protocol's
+   * opening message (a native HELLO). Undefined: any frame starts one.
+   */
+  readonly opens?: ((frame: Uint8Array) => boolean) | undefined;
 }
 
 export interface Listener {
@@ -171,10 +177,30 @@ export interface Listener {
 
 export interface DialOptions {
   readonly transport: Readonly<Record<string, unknown>>;
+  /**
+   * The protocol the connection will carry (`farcall`, `python`), for transports whose own
+   * messages depend on who is at the other end (ZeroMQ's goodbye, which a REP socket of the
+   * Python recipe must never see).
+   */
+  readonly protocol?: string | undefined;
   readonly maxFrameBytes: number;
   readonly maxPendingWriteBytes: number;
   /** Aborts the dial (the connect timeout, or the user's signal). */
   readonly signal: AbortSignal;
+}
+
+/** What `serve` or `connect` will run over a transport, for `TransportModule.prepare`. */
+export interface TransportUse {
+  readonly url: string;
+  readonly role: 'client' | 'server';
+  /** The protocol's name (`farcall`, `python`). */
+  readonly protocol: string;
+  readonly authkey: boolean;
+}
+
+/** Protocol options a transport implies (ZeroMQ: the recipe's single-pickle form). */
+export interface TransportDefaults {
+  readonly python?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /**
@@ -183,6 +209,14 @@ export interface DialOptions {
  */
 export interface TransportModule {
   readonly shape: 'channel' | 'exchange';
+  /** The shape of one URL, where the URL chooses it (ZeroMQ's `?exchange`); default `shape`. */
+  shapeOf?(url: string): 'channel' | 'exchange';
+  /**
+   * Checks, before anything is dialled or bound, that this transport can carry `use`: throws
+   * `UsageError` for a protocol or option it cannot (the Python protocol's authkey handshake
+   * over ZeroMQ), and returns the protocol options it implies, which the user's override.
+   */
+  prepare?(use: TransportUse): TransportDefaults | undefined;
   /** Rejects with `ConnectionClosedError` when the peer cannot be reached, `AbortError` on abort. */
   dial(url: string, options: DialOptions): Promise<Channel | Exchange>;
   /** Rejects with the bind error, or `UsageError` for a URL it cannot listen on. */
