@@ -48,6 +48,8 @@ class Pending {
     readonly id: number,
     readonly method: string,
     readonly frame: Uint8Array,
+    /** How long the caller waits, in ms; undefined for ever. */
+    readonly timeoutMs: number | undefined,
     readonly resolve: (outcome: Outcome) => void,
   ) {}
 }
@@ -87,7 +89,8 @@ export class ExchangeCaller implements Caller {
    * an endpoint that is not farcall's.
    */
   async probe(): Promise<void> {
-    await this.post([], []);
+    // The probe is this transport's opening, and is bounded like one.
+    await this.post([], [], this.config.limits.handshakeTimeoutMs);
   }
 
   async call(method: string, args: readonly unknown[], options?: CallOptions): Promise<unknown> {
@@ -144,7 +147,7 @@ export class ExchangeCaller implements Caller {
       return Promise.resolve({ type: 'failed', error: error as Error });
     }
     return new Promise((resolve) => {
-      const entry = new Pending(id, method, frame, resolve);
+      const entry = new Pending(id, method, frame, timeout, resolve);
       if (timeout !== undefined)
         entry.deadline = this.deadlines.add(timeout, () =>
           this.abandon(entry, { type: 'timeout', ms: timeout }),
@@ -199,8 +202,11 @@ export class ExchangeCaller implements Caller {
     });
   }
 
-  /** Sends one request and settles its calls from the response; rejects when it failed as a whole. */
-  private async post(calls: Pending[], notifies: Uint8Array[]): Promise<void> {
+  /**
+   * Sends one request and settles its calls from the response; rejects when it failed as a
+   * whole. `waitMs` bounds a request that holds no call (the probe).
+   */
+  private async post(calls: Pending[], notifies: Uint8Array[], waitMs?: number): Promise<void> {
     const codec = this.connection.caller!;
     const body = codec.writeBatch!([...calls.map((c) => c.frame), ...notifies]);
     const request = new Request(calls);
@@ -209,11 +215,19 @@ export class ExchangeCaller implements Caller {
     const key = this.config.authkey;
     const signed = key ? await signRequest(key, this.exchange.path, body) : undefined;
     if (signed) headers[AUTH_HEADER] = signed.header;
+    const waits = calls.map((c) => c.timeoutMs);
     const response = await this.exchange.request({
       body,
       contentType: this.config.protocol.contentType!,
       headers,
       signal: request.abort.signal,
+      timeoutMs:
+        calls.length === 0
+          ? waitMs
+          : waits.every((ms) => ms !== undefined)
+            ? Math.max(...waits)
+            : undefined,
+      oneWay: calls.length === 0 && notifies.length > 0,
     });
     const where = `${this.url} answered HTTP ${response.status}`;
     if (response.status === 401)

@@ -182,6 +182,7 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
         maxPendingWriteBytes: limits.maxPendingWriteBytes,
         handshakeTimeoutMs: limits.handshakeTimeoutMs,
         warn: (message) => logger.warn(message),
+        methods: () => registry.describe(),
       };
       listeners.push(await module.listen(url, listenOptions));
     }
@@ -199,7 +200,7 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
 
   const close = (drainMs = 5000): Promise<void> => {
     closing ??= (async () => {
-      const stopped = Promise.all(listeners.map((l) => l.close()));
+      const stopped = Promise.all(listeners.map((l) => l.close(drainMs)));
       for (const session of opening) void session.close();
       opening.clear();
       await Promise.all([...sessions].map((s) => s.close(drainMs)));
