@@ -1,10 +1,10 @@
 /**
- * A real `nats-server` for the tests: started on a free 127.0.0.1 port, stopped by `stop()`.
+ * A real `nats-server` for the tests: started on a free 127.0.0.1 port (`-p -1`: the server
+ * picks it, so no other process can take it between a probe and the start), stopped by `stop()`.
  * Without the program, the NATS tests skip and print why; in CI (`CI` set) they fail instead,
  * since `.ci/run` installs it.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 
 export interface NatsServer {
   readonly port: number;
@@ -13,6 +13,12 @@ export interface NatsServer {
   readonly process: ChildProcess;
   stop(): Promise<void>;
 }
+
+/** Servers still running: killed when this process exits, so a failed run leaves none behind. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
 
 /** Whether `nats-server` runs here; throws in CI when it does not, else prints why and says no. */
 export function natsServerAvailable(): boolean {
@@ -24,38 +30,28 @@ export function natsServerAvailable(): boolean {
   return false;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 /**
- * Starts `nats-server` with `args` (after `-a 127.0.0.1 -p PORT`); resolves once it says it is
+ * Starts `nats-server` with `args` (after `-a 127.0.0.1 -p -1`); resolves once it says it is
  * ready, rejects if it exits first or is not ready within 10 s.
  */
 export async function startNatsServer(args: string[] = []): Promise<NatsServer> {
-  const port = await freePort();
-  const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), ...args], {
+  const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', '-1', ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let output = '';
-  await new Promise<void>((resolve, reject) => {
+  const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`nats-server was not ready within 10 s:\n${output}`));
     }, 10_000);
     child.stderr!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes('Server is ready')) {
+      const listening = /Listening for client connections on [\d.]+:(\d+)/.exec(output);
+      if (listening && output.includes('Server is ready')) {
         clearTimeout(timer);
-        resolve();
+        resolve(Number(listening[1]));
       }
     });
     child.once('exit', (code) => {
