@@ -7,6 +7,8 @@
  *   (`limits.maxInFlight`) bounds the calls this server runs at once, whoever sent them.
  * - A cancel on `_FARCALL.CANCEL.<subject>` naming the reply subject of a request this server
  *   runs aborts that request (its handlers' `call.signal`); others are ignored.
+ * - A request that asks for it and runs past `NOTICE_MS` gets a notice naming this server, so
+ *   its client can tell when this server dies (`nats-wire.ts`).
  * - A request over `maxFrameBytes` is answered 413; an answer over the NATS server's
  *   `max_payload` is replaced by a 500 saying so, never dropped.
  * - `close(drainMs)` unsubscribes first (NATS sends new requests to the other servers, or
@@ -17,7 +19,16 @@ import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { ConnectionClosedError } from '../errors.js';
 import type { NatsLibrary, NatsTarget, NatsTransportOptions } from './nats-connect.js';
 import { registerService, type ServiceStats, serviceName } from './nats-services.js';
-import { cancelSubject, DEFAULT_QUEUE, readHeaders, STATUS_HEADER } from './nats-wire.js';
+import {
+  cancelSubject,
+  DEFAULT_QUEUE,
+  NOTICE_HEADER,
+  NOTICE_MS,
+  NOTICE_STATUS,
+  readHeaders,
+  SERVER_HEADER,
+  STATUS_HEADER,
+} from './nats-wire.js';
 import type { ExchangeResponse, IncomingExchange, Listener, ListenOptions } from './transport.js';
 
 export function natsListener(
@@ -32,12 +43,34 @@ export function natsListener(
   if (!onExchange) throw new Error('farcall: nats listeners carry exchanges');
   const queue = transport.queue ?? DEFAULT_QUEUE;
   const id = nats.nuid.next();
+  const name = transport.service ?? serviceName(target.subject);
   /** The one "connection" every request of this server shares, for admission. */
   const shared = {};
   /** Requests being answered, by reply subject (notifications get a key of their own). */
-  const running = new Map<string, AbortController>();
+  const running = new Map<string, Running>();
   const stats: ServiceStats = { requests: 0, errors: 0, lastError: '', processingNs: 0 };
   let idle: (() => void) | undefined;
+
+  // One timer for every notice, running only while requests do. Requests are in the map in the
+  // order they came, so the walk stops at the first one too young for a notice.
+  let noticeTimer: ReturnType<typeof setInterval> | undefined;
+  const sendNotices = () => {
+    const due = Date.now() - NOTICE_MS;
+    for (const request of running.values()) {
+      if (request.since > due) break;
+      if (!request.notice) continue;
+      request.notice = undefined;
+      const headers = nats.headers();
+      headers.set(STATUS_HEADER, NOTICE_STATUS);
+      headers.set(SERVER_HEADER, `${name}.${id}`);
+      try {
+        connection.publish(request.reply!, undefined, { headers });
+      } catch {
+        // The NATS connection is gone: the answers cannot go either, and the client's own
+        // bounds end its calls.
+      }
+    }
+  };
 
   const send = (msg: Msg, answer: ExchangeResponse) => {
     const headers = nats.headers();
@@ -59,7 +92,14 @@ export function natsListener(
     stats.requests++;
     const key = msg.reply ?? `notify ${stats.requests}`;
     const abort = new AbortController();
-    running.set(key, abort);
+    const wantsNotice = msg.reply !== undefined && msg.headers?.get(NOTICE_HEADER) === '1';
+    running.set(key, {
+      abort,
+      since: Date.now(),
+      reply: msg.reply,
+      notice: wantsNotice || undefined,
+    });
+    noticeTimer ??= setInterval(sendNotices, NOTICE_MS);
     try {
       let answer: ExchangeResponse;
       if (msg.data.length > options.maxFrameBytes) {
@@ -90,7 +130,11 @@ export function natsListener(
     } finally {
       running.delete(key);
       stats.processingNs += Number(process.hrtime.bigint() - started);
-      if (running.size === 0) idle?.();
+      if (running.size === 0) {
+        clearInterval(noticeTimer);
+        noticeTimer = undefined;
+        idle?.();
+      }
     }
   };
 
@@ -101,14 +145,16 @@ export function natsListener(
   const cancels = connection.subscribe(cancelSubject(target.subject), {
     callback: (_error, msg) => {
       const reply = new TextDecoder().decode(msg.data);
-      running.get(reply)?.abort(new ConnectionClosedError('the caller gave up on the request'));
+      running
+        .get(reply)
+        ?.abort.abort(new ConnectionClosedError('the caller gave up on the request'));
     },
   });
   const service = registerService(
     connection,
     id,
     {
-      name: transport.service ?? serviceName(target.subject),
+      name,
       version: transport.serviceVersion ?? '0.0.0',
       subject: target.subject,
       queue,
@@ -122,7 +168,8 @@ export function natsListener(
     closing ??= (async () => {
       // Drained first: no request is delivered to this server past this point.
       await requests.drain().catch(() => {});
-      for (const sub of service) sub.unsubscribe();
+      // The services API keeps answering until the end: clients whose calls this server still
+      // runs ping it to know it is alive.
       if (running.size > 0) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, drainMs);
@@ -132,12 +179,24 @@ export function natsListener(
           };
         });
       }
+      clearInterval(noticeTimer);
       cancels.unsubscribe();
+      for (const sub of service) sub.unsubscribe();
       await connection.drain().catch(() => {});
     })();
     return closing;
   };
   return { url: target.url, loopback, close };
+}
+
+/** A request being answered. */
+interface Running {
+  readonly abort: AbortController;
+  /** When it came (`Date.now()`). */
+  readonly since: number;
+  readonly reply: string | undefined;
+  /** Set while the request wants a notice and has not had it. */
+  notice: true | undefined;
 }
 
 function plain(status: number, message: string): ExchangeResponse {

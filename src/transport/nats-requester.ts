@@ -7,9 +7,13 @@
  *
  * - A request nobody serves fails at once: the NATS server answers "no responders", and the
  *   request rejects with `ConnectionClosedError` saying no farcall server serves the subject.
- * - A request is bounded by its calls' longest timeout and a second, or by `requestTimeout` when
- *   a call has none: NATS never says that the server which took a request has gone (a crash),
- *   so this is what ends such a call, with `TimeoutError`.
+ * - A request still running after a moment gets a notice naming the server that runs it; while
+ *   it waits, that server is pinged through the services API every `LIVENESS_MS`, and when NATS
+ *   answers "no responders" (the process died, or lost NATS), its requests reject at once with
+ *   `ConnectionClosedError`.
+ * - Every request is also bounded: by its calls' longest timeout and a second, or by
+ *   `requestTimeout` when a call has none, since a server may die before its notice (or its
+ *   machine vanish without a word to NATS); this ends such a call with `TimeoutError`.
  * - An aborted request publishes a cancel on `_FARCALL.CANCEL.<subject>`, which every server of
  *   the subject hears; the one running the request aborts its handlers' signals.
  * - A request that holds only notifications is published with no reply subject.
@@ -25,7 +29,15 @@ import {
   UsageError,
 } from '../errors.js';
 import type { NatsLibrary, NatsTarget } from './nats-connect.js';
-import { cancelSubject, readHeaders, STATUS_HEADER } from './nats-wire.js';
+import {
+  cancelSubject,
+  LIVENESS_MS,
+  NOTICE_HEADER,
+  NOTICE_STATUS,
+  readHeaders,
+  SERVER_HEADER,
+  STATUS_HEADER,
+} from './nats-wire.js';
 import type { Exchange, ExchangeRequest, ExchangeResponse } from './transport.js';
 
 /** Past its calls' own deadline, a request waits this much more, so their deadline speaks first. */
@@ -37,6 +49,8 @@ interface Waiting {
   reject(error: Error): void;
   timer: ReturnType<typeof setTimeout>;
   cleanup(): void;
+  /** The server that said it runs the request (`NAME.ID`), once it did. */
+  server?: string | undefined;
 }
 
 export class NatsRequester implements Exchange {
@@ -46,6 +60,9 @@ export class NatsRequester implements Exchange {
   private readonly waiting = new Map<string, Waiting>();
   private next = 0;
   private closedError: Error | undefined;
+  /** Reply subjects of noticed requests, by the server that runs them. */
+  private readonly pinned = new Map<string, Set<string>>();
+  private livenessTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     private readonly nats: NatsLibrary,
@@ -85,6 +102,7 @@ export class NatsRequester implements Exchange {
       }
       return Promise.resolve({ status: 204, body: new Uint8Array(0), headers: {} });
     }
+    headers.set(NOTICE_HEADER, '1');
     const reply = `${this.inbox}.${(this.next++).toString(36)}`;
     const waitMs =
       request.timeoutMs === undefined
@@ -131,8 +149,14 @@ export class NatsRequester implements Exchange {
   private answer(msg: Msg): void {
     const entry = this.waiting.get(msg.subject);
     if (!entry) return; // given up on: dropped unread
-    this.forget(msg.subject);
     const data = msg.data;
+    const headers = readHeaders(msg.headers);
+    if (headers[STATUS_HEADER] === NOTICE_STATUS) {
+      const server = headers[SERVER_HEADER];
+      if (server && entry.server === undefined) this.pin(msg.subject, entry, server);
+      return;
+    }
+    this.forget(msg.subject);
     if (msg.headers?.code === 503 && data.length === 0) {
       entry.reject(
         new ConnectionClosedError(
@@ -141,7 +165,6 @@ export class NatsRequester implements Exchange {
       );
       return;
     }
-    const headers = readHeaders(msg.headers);
     entry.resolve({ status: Number(headers[STATUS_HEADER] ?? 0), body: data.slice(), headers });
   }
 
@@ -151,6 +174,45 @@ export class NatsRequester implements Exchange {
     this.waiting.delete(reply);
     clearTimeout(entry.timer);
     entry.cleanup();
+    if (entry.server !== undefined) {
+      const replies = this.pinned.get(entry.server);
+      replies?.delete(reply);
+      if (replies?.size === 0) this.pinned.delete(entry.server);
+      if (this.pinned.size === 0) {
+        clearInterval(this.livenessTimer);
+        this.livenessTimer = undefined;
+      }
+    }
+  }
+
+  private pin(reply: string, entry: Waiting, server: string): void {
+    entry.server = server;
+    let replies = this.pinned.get(server);
+    if (!replies) {
+      replies = new Set();
+      this.pinned.set(server, replies);
+    }
+    replies.add(reply);
+    this.livenessTimer ??= setInterval(() => this.checkServers(), LIVENESS_MS);
+  }
+
+  /** Pings each server that holds a request; one NATS has no responder for is gone. */
+  private checkServers(): void {
+    for (const server of this.pinned.keys()) {
+      this.connection
+        .request(`$SRV.PING.${server}`, '', { timeout: LIVENESS_MS })
+        .catch((error: unknown) => {
+          if (!isNoResponders(error)) return; // slow or unsure: the request's own bound decides
+          const gone = new ConnectionClosedError(
+            `the server that took the call on '${this.target.subject}' (${server}) is gone: NATS has no responder for it`,
+          );
+          for (const reply of [...(this.pinned.get(server) ?? [])]) {
+            const entry = this.waiting.get(reply);
+            this.forget(reply);
+            entry?.reject(gone);
+          }
+        });
+    }
   }
 
   /** What a failed publish means: a body over the server's `max_payload`, or a closed connection. */
@@ -177,7 +239,18 @@ export class NatsRequester implements Exchange {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.livenessTimer);
     this.failAll(new ConnectionClosedError('connection closed', { requested: true }));
     if (!this.connection.isClosed()) await this.connection.close();
   }
+}
+
+/** Whether a failed NATS request failed because nobody subscribes to its subject. */
+function isNoResponders(error: unknown): boolean {
+  const e = error as { isNoResponders?: () => boolean; cause?: unknown; name?: string };
+  return (
+    e?.isNoResponders?.() === true ||
+    e?.name === 'NoRespondersError' ||
+    (e?.cause as { name?: string } | undefined)?.name === 'NoRespondersError'
+  );
 }
