@@ -70,7 +70,9 @@ describe.skipIf(!haveNats)('three servers in one queue group', () => {
     expect(byServer.reduce((a, b) => a + b)).toBe(3000);
     // What the servers ran: each id once, on the server that answered it. A server logs before
     // it answers, but its log comes through a pipe that may be read after the answer.
-    await expect.poll(() => servers.flatMap((s) => logged(s, 'ran')).length).toBe(3000);
+    await expect
+      .poll(() => servers.flatMap((s) => logged(s, 'ran')).length, { timeout: 5000 })
+      .toBe(3000);
     const ran = servers.flatMap((s) => logged(s, 'ran'));
     expect(ran.sort((a, b) => a - b)).toEqual(Array.from({ length: 3000 }, (_, i) => i));
     for (const [i, server] of servers.entries()) {
