@@ -149,6 +149,9 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
     );
   };
 
+  // One context for every exchange of this server: the answerer keeps its codecs, its verifier
+  // and a responder per underlying connection under it, so it must be the same object each time.
+  const exchangeContext = { protocol, protocolOptions, responder, limits, logger, authkey };
   const listeners: Listener[] = [];
   try {
     for (const url of urls) {
@@ -167,15 +170,7 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
             opening.add(entry);
             connection.settled = () => opening.delete(entry);
           },
-          exchange: (request) =>
-            answerExchange(request, {
-              protocol,
-              protocolOptions,
-              responder,
-              limits,
-              logger,
-              authkey,
-            }),
+          exchange: (request) => answerExchange(request, exchangeContext),
         },
         transport: { tls: options.tls, ...options.transport },
         maxFrameBytes: limits.maxFrameBytes,
