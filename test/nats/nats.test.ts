@@ -17,6 +17,7 @@ import {
   invoke,
   LimitError,
   ProtocolError,
+  RemoteError,
   type Server,
   serve,
   TimeoutError,
@@ -45,13 +46,17 @@ const api = {
 };
 type Api = typeof api;
 
-/** The answers of both servers to `subject` (or what came within 2 s), as JSON. */
-async function gather(nc: NatsConnection, subject: string): Promise<Record<string, unknown>[]> {
+/** The answers of `count` servers to `subject` (or what came within 2 s), as JSON. */
+async function gather(
+  nc: NatsConnection,
+  subject: string,
+  count = 2,
+): Promise<Record<string, unknown>[]> {
   const answers: Record<string, unknown>[] = [];
   for await (const msg of await nc.requestMany(subject, '', {
     strategy: 'count',
     maxWait: 2000,
-    maxMessages: 2,
+    maxMessages: count,
   })) {
     answers.push(msg.json());
   }
@@ -176,6 +181,36 @@ describe.skipIf(!haveNats)('nats:// on a real nats-server', () => {
     const remote = await connect<Api>(servers[1]!.url, { logger: false });
     expect(await invoke(remote, 'add', [2, 2])).toBe(4);
     await close(remote);
+  });
+
+  it('bounds the calls one server runs at once (limits.maxInFlight), whoever sends them', async () => {
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const server = await serve(
+      { hold: () => gate.then(() => 'done') },
+      { listen: nats.url('admission'), logger: false, limits: { maxInFlight: 2 } },
+    );
+    const clients = [
+      await connect<{ hold(): string }>(server.url, { logger: false }),
+      await connect<{ hold(): string }>(server.url, { logger: false }),
+    ];
+    const held = [clients[0]!.hold(), clients[1]!.hold()];
+    // Both are running once the server's STATS count them (and the two probes).
+    await expect
+      .poll(async () => {
+        const [stats] = await gather(raw, '$SRV.STATS.admission', 1);
+        return (stats?.endpoints as { num_requests: number }[] | undefined)?.[0]?.num_requests;
+      })
+      .toBe(4);
+    const refused = await clients[0]!.hold().catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(RemoteError);
+    expect(refused).toMatchObject({ code: 'UNAVAILABLE' });
+    release();
+    expect(await Promise.all(held)).toEqual(['done', 'done']);
+    for (const client of clients) await close(client);
+    await server.close();
   });
 
   it('refuses a subject with wildcards, and a NATS server that cannot be reached', async () => {
