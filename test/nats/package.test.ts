@@ -1,7 +1,8 @@
 /**
- * Without `@nats-io/transport-node` installed, a `nats://` address is a `UsageError` that names
- * the package, and nothing else changes: the built package is copied to a temp folder whose
- * node_modules has every dependency but that one, and used from a child process.
+ * The NATS transport as a user meets the built package: `farcall/nats` by name; and without
+ * `@nats-io/transport-node` installed, a `nats://` address is a `UsageError` that names the
+ * package, and nothing else changes (the built package is copied to a temp folder whose
+ * node_modules has every dependency but that one, and used from a child process).
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
@@ -14,6 +15,23 @@ import { assertBuilt } from '../helpers/attack-child.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'farcall-no-nats-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+it("exports the transport as 'farcall/nats'", () => {
+  assertBuilt();
+  const script = `
+    const nats = await import('farcall/nats');
+    process.stdout.write(JSON.stringify([
+      nats.natsTransport.shape, nats.natsTransport.batch, nats.DEFAULT_REQUEST_TIMEOUT_MS,
+      nats.serviceName('billing.v1'),
+    ]));
+  `;
+  const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 15_000,
+  });
+  expect(JSON.parse(output)).toEqual(['exchange', false, 300_000, 'billing_v1']);
+});
 
 it('a nats:// address without the NATS package is a UsageError naming it', () => {
   assertBuilt();
