@@ -25,9 +25,11 @@ import {
   withContext,
   withOptions,
 } from '../../src/index.js';
+import { makeCerts, opensslAvailable } from '../helpers/certs.js';
 import { type NatsServer, natsServerAvailable, startNatsServer } from '../helpers/nats-server.js';
 
 const haveNats = natsServerAvailable();
+const haveOpenssl = opensslAvailable();
 let aborted = 0;
 const api = {
   add: (x: number, y: number) => x + y,
@@ -249,6 +251,35 @@ describe.skipIf(!haveNats)("NATS's own credentials", () => {
       await nats.stop();
     }
   });
+
+  it.skipIf(!haveOpenssl)(
+    'TLS to the NATS server: the tls option of serve and connect',
+    async () => {
+      const certs = makeCerts();
+      const nats = await startNatsServer([
+        '--tls',
+        '--tlscert',
+        join(certs.dir, 'server.crt'),
+        '--tlskey',
+        join(certs.dir, 'server.key'),
+      ]);
+      try {
+        const tls = { ca: certs.caCert };
+        const server = await serve(api, { listen: nats.url('tls'), logger: false, tls });
+        const remote = await connect<Api>(nats.url('tls'), { logger: false, tls });
+        expect(await remote.add(3, 4)).toBe(7);
+        await close(remote);
+        // Without the CA, the NATS server's certificate is not trusted.
+        await expect(connect(nats.url('tls'), { logger: false })).rejects.toBeInstanceOf(
+          ConnectionClosedError,
+        );
+        await server.close();
+      } finally {
+        await nats.stop();
+        certs.cleanup();
+      }
+    },
+  );
 
   it('a token in the URL, or in transport.nats', async () => {
     const nats = await startNatsServer(['--auth', 'tok3n']);
