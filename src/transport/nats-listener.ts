@@ -166,8 +166,9 @@ export function natsListener(
   let closing: Promise<void> | undefined;
   const close = (drainMs = 5000) => {
     closing ??= (async () => {
-      // Drained first: no request is delivered to this server past this point.
-      await requests.drain().catch(() => {});
+      // Drained first: no request is delivered to this server past this point. Each step is
+      // bounded, since a NATS connection that is reconnecting flushes nothing until it is back.
+      await within(requests.drain(), drainMs);
       // The services API keeps answering until the end: clients whose calls this server still
       // runs ping it to know it is alive.
       if (running.size > 0) {
@@ -182,11 +183,23 @@ export function natsListener(
       clearInterval(noticeTimer);
       cancels.unsubscribe();
       for (const sub of service) sub.unsubscribe();
-      await connection.drain().catch(() => {});
+      if (!(await within(connection.drain(), drainMs))) await connection.close().catch(() => {});
     })();
     return closing;
   };
   return { url: target.url, loopback, close };
+}
+
+/** Whether `promise` settled within `ms` (its failure counts as settled: there is no more to do). */
+function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    const done = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    promise.then(done, done);
+  });
 }
 
 /** A request being answered. */

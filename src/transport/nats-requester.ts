@@ -69,6 +69,8 @@ export class NatsRequester implements Exchange {
     private readonly connection: NatsConnection,
     private readonly target: NatsTarget,
     private readonly requestTimeoutMs: number,
+    /** The NATS option `inboxPrefix`, where the account's permissions want one. */
+    inboxPrefix?: string | undefined,
   ) {
     if (!(requestTimeoutMs > 0 && requestTimeoutMs <= MAX_TIMER_MS)) {
       throw new UsageError(
@@ -77,7 +79,7 @@ export class NatsRequester implements Exchange {
     }
     this.peer = target.url;
     this.path = target.subject;
-    this.inbox = nats.createInbox();
+    this.inbox = nats.createInbox(inboxPrefix);
     connection.subscribe(`${this.inbox}.*`, { callback: (_error, msg) => this.answer(msg) });
     void connection.closed().then((error) => {
       this.failAll(

@@ -38,6 +38,7 @@ export const natsTransport: TransportModule = {
         connection,
         target,
         transport.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        transport.nats?.inboxPrefix,
       );
     } catch (error) {
       await connection.close();
