@@ -1,8 +1,9 @@
 // The NATS scenarios of `npm run bench` (bench/run.js runs them with the others): farcall over
 // NATS beside a raw NATS request/reply of the same bytes, one call in flight and many; and one
 // to three farcall server processes behind one subject, to show how throughput grows on this
-// machine, and what limits it. Each run starts its own nats-server on 127.0.0.1 (`-p -1`), and
-// logs the CPU time it took per call: the broker is a process on the same cores.
+// machine, and what limits it. They share one nats-server on 127.0.0.1 (`-p -1`), started on
+// first use; each run logs the CPU time it took per call: the broker is a process on the same
+// cores.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
