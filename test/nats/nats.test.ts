@@ -6,7 +6,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type NatsConnection, connect as natsConnect } from '@nats-io/transport-node';
+import {
+  type NatsConnection,
+  connect as natsConnect,
+  nkeyAuthenticator,
+  nkeys,
+} from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AuthenticationError,
@@ -280,6 +285,41 @@ describe.skipIf(!haveNats)("NATS's own credentials", () => {
       }
     },
   );
+
+  it('an nkey: an authenticator in transport.nats', async () => {
+    const user = nkeys.createUser();
+    const dir = mkdtempSync(join(tmpdir(), 'farcall-nkey-'));
+    const config = join(dir, 'nats.conf');
+    writeFileSync(config, `authorization { users = [ { nkey: ${user.getPublicKey()} } ] }\n`);
+    const nats = await startNatsServer(['-c', config]);
+    try {
+      const transport = { nats: { authenticator: nkeyAuthenticator(user.getSeed()) } };
+      const server = await serve(api, { listen: nats.url('nkeys'), logger: false, transport });
+      const remote = await connect<Api>(nats.url('nkeys'), { logger: false, transport });
+      expect(await remote.add(5, 5)).toBe(10);
+      await close(remote);
+      const stranger = nkeyAuthenticator(nkeys.createUser().getSeed());
+      await expect(
+        connect(nats.url('nkeys'), {
+          logger: false,
+          transport: { nats: { authenticator: stranger } },
+        }),
+      ).rejects.toBeInstanceOf(AuthenticationError);
+      await server.close();
+    } finally {
+      await nats.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a creds file that cannot be read is a UsageError naming it', async () => {
+    const error = await connect('nats://127.0.0.1:4222/x', {
+      logger: false,
+      transport: { credsFile: join(tmpdir(), 'farcall-no-such.creds') },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toMatch(/cannot read the NATS creds file: .*no-such\.creds/);
+  });
 
   it('a token in the URL, or in transport.nats', async () => {
     const nats = await startNatsServer(['--auth', 'tok3n']);
