@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { natsScenarios, stopNats } from './nats.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);
@@ -243,6 +244,8 @@ const scenarios = [
     },
   },
   ...webScenarios(),
+  // farcall over NATS beside raw NATS, and 1 to 3 servers behind one subject (bench/nats.js).
+  ...natsScenarios({ startChild, log }),
 ];
 
 /**
@@ -743,6 +746,7 @@ async function main() {
     }
   } finally {
     for (const server of started.values()) await (await server).stop();
+    await stopNats();
   }
   if (json) {
     const machine = { node: process.version, cpus: os.cpus().length, platform: process.platform };

@@ -135,7 +135,10 @@ export async function connectWith<T>(
         limits,
         logger,
         authkey,
-        batch: options.transport?.batch !== false,
+        batch:
+          typeof options.transport?.batch === 'boolean'
+            ? options.transport.batch
+            : module.batch !== false,
       });
       try {
         await exchange.probe(abort.signal);

@@ -43,6 +43,8 @@ class Pending {
     readonly id: number,
     readonly method: string,
     readonly frame: Uint8Array,
+    /** How long the caller waits, in ms; undefined for ever. */
+    readonly timeoutMs: number | undefined,
     readonly resolve: (outcome: Outcome) => void,
   ) {}
 }
@@ -82,7 +84,8 @@ export class ExchangeCaller implements Caller {
    * an endpoint that is not farcall's; `signal` (the connect timeout) aborts it.
    */
   async probe(signal?: AbortSignal): Promise<void> {
-    await this.post([], [], signal);
+    // The probe is this transport's opening, and is bounded like one.
+    await this.post([], [], signal, this.config.limits.handshakeTimeoutMs);
   }
 
   async call(method: string, args: readonly unknown[], options?: CallOptions): Promise<unknown> {
@@ -126,7 +129,7 @@ export class ExchangeCaller implements Caller {
       return Promise.resolve({ type: 'failed', error: error as Error });
     }
     return new Promise((resolve) => {
-      const entry = new Pending(id, method, frame, resolve);
+      const entry = new Pending(id, method, frame, timeout, resolve);
       if (timeout !== undefined)
         entry.deadline = this.deadlines.add(timeout, () =>
           this.abandon(entry, { type: 'timeout', ms: timeout }),
@@ -182,11 +185,15 @@ export class ExchangeCaller implements Caller {
     });
   }
 
-  /** Sends one request and settles its calls from the response; rejects when it failed as a whole. */
+  /**
+   * Sends one request and settles its calls from the response; rejects when it failed as a
+   * whole. `waitMs` bounds a request that holds no call (the probe); `signal` aborts it.
+   */
   private async post(
     calls: Pending[],
     notifies: Uint8Array[],
     signal?: AbortSignal,
+    waitMs?: number,
   ): Promise<void> {
     const codec = this.connection.caller!;
     const body = codec.writeBatch!([...calls.map((c) => c.frame), ...notifies]);
@@ -196,11 +203,19 @@ export class ExchangeCaller implements Caller {
     const key = this.config.authkey;
     const signed = key ? await signRequest(key, this.exchange.path, body) : undefined;
     if (signed) headers[AUTH_HEADER] = signed.header;
+    const waits = calls.map((c) => c.timeoutMs);
     const response = await this.exchange.request({
       body,
       contentType: this.config.protocol.contentType!,
       headers,
       signal: signal ? AbortSignal.any([request.abort.signal, signal]) : request.abort.signal,
+      timeoutMs:
+        calls.length === 0
+          ? waitMs
+          : waits.every((ms) => ms !== undefined)
+            ? Math.max(...waits)
+            : undefined,
+      oneWay: calls.length === 0 && notifies.length > 0,
     });
     const where = `${this.url} answered HTTP ${response.status}`;
     if (response.status === 401)

@@ -186,6 +186,9 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
     );
   };
 
+  // One context for every exchange of this server: the answerer keeps its codecs, its verifier
+  // and a responder per underlying connection under it, so it must be the same object each time.
+  const exchangeContext = { protocol, protocolOptions, responder, limits, logger, authkey };
   const listeners: Listener[] = [];
   /** What the listeners of this serve share: the HTTP servers of their ports. */
   const shared = new Map<unknown, unknown>();
@@ -213,15 +216,7 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
             opening.add(entry);
             connection.settled = () => opening.delete(entry);
           },
-          exchange: (request) =>
-            answerExchange(request, {
-              protocol,
-              protocolOptions,
-              responder,
-              limits,
-              logger,
-              authkey,
-            }),
+          exchange: (request) => answerExchange(request, exchangeContext),
           ...(options.ui ? { page: playgroundFor(url) } : {}),
         },
         transport,
@@ -232,6 +227,7 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
         shared,
         warn: (message) => logger.warn(message),
         opens: protocol.opens,
+        methods: () => registry.describe(),
       };
       listeners.push(await module.listen(url, listenOptions));
     }
@@ -249,7 +245,7 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
 
   const close = (drainMs = 5000): Promise<void> => {
     closing ??= (async () => {
-      const stopped = Promise.all(listeners.map((l) => l.close()));
+      const stopped = Promise.all(listeners.map((l) => l.close(drainMs)));
       for (const session of opening) void session.close();
       opening.clear();
       await Promise.all([...sessions].map((s) => s.close(drainMs)));

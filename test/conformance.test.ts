@@ -35,6 +35,7 @@ import {
   withOptions,
 } from '../src/index.js';
 import { makeCerts, opensslAvailable, type TestCerts } from './helpers/certs.js';
+import { type NatsServer, natsServerAvailable, startNatsServer } from './helpers/nats-server.js';
 
 const recorded: unknown[] = [];
 let aborts = 0;
@@ -170,6 +171,8 @@ interface Transport {
 
 let certs: TestCerts | undefined;
 const haveOpenssl = opensslAvailable();
+let natsServer: NatsServer | undefined;
+const haveNats = natsServerAvailable();
 const serverTls = () => ({ tls: { key: certs!.serverKey, cert: certs!.serverCert } });
 const clientTls = () => ({ tls: { ca: certs!.caCert } });
 
@@ -184,6 +187,16 @@ const transports: Transport[] = [
   { name: 'ws', listen: () => 'ws://127.0.0.1:0/rpc', protocols: ['farcall'] },
   { name: 'http', listen: () => 'http://127.0.0.1:0/rpc', protocols: ['farcall'] },
   { name: 'memory', listen: () => 'memory://0', protocols: ['farcall', 'python'] },
+  ...(haveNats
+    ? [
+        {
+          name: 'nats',
+          // A subject of its own per row, on the nats-server this file starts.
+          listen: () => natsServer!.url(`conformance.${process.pid}`),
+          protocols: ['farcall'] as ProtocolName[],
+        },
+      ]
+    : []),
   {
     name: 'zmq+tcp',
     listen: () => 'zmq+tcp://127.0.0.1:0',
@@ -242,6 +255,7 @@ interface Scenario {
   run(remote: Remote, url: string, options: ConnectOptions): Promise<void>;
 }
 
+/** Answers may come out of order: channels, and NATS, which sends one request per call. */
 const channel = (transport: string) =>
   transport !== 'http' && transport !== 'https' && transport !== 'zmq+tcp?exchange';
 /** Where the protocol runs its authkey handshake (not the recipe over ZeroMQ). */
@@ -619,10 +633,14 @@ const scenarios: Scenario[] = [
   },
 ];
 
-beforeAll(() => {
+beforeAll(async () => {
   if (haveOpenssl) certs = makeCerts();
+  if (haveNats) natsServer = await startNatsServer();
 });
-afterAll(() => certs?.cleanup());
+afterAll(async () => {
+  certs?.cleanup();
+  await natsServer?.stop();
+});
 
 for (const transport of transports) {
   for (const protocol of transport.protocols) {

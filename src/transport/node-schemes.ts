@@ -5,6 +5,7 @@ const ws: TransportLoader = async () => (await import('./ws.js')).wsTransport;
 const http: TransportLoader = async () => (await import('./http.js')).httpTransport;
 const memory: TransportLoader = async () => (await import('./memory.js')).memoryTransport;
 const zmq: TransportLoader = async () => (await import('./zmq.js')).zmqTransport;
+const nats: TransportLoader = async () => (await import('./nats.js')).natsTransport;
 
 /** The transports of the Node build, each loaded when its scheme is first used. */
 export const nodeSchemes = new SchemeTable(
@@ -18,8 +19,9 @@ export const nodeSchemes = new SchemeTable(
     ['https', http],
     ['memory', memory],
     ['zmq+tcp', zmq],
+    ['nats', nats],
   ],
-  new Set(['nats']),
+  new Set(),
 );
 
 /**

@@ -77,6 +77,18 @@ export interface ExchangeRequest {
   readonly headers: Readonly<Record<string, string>>;
   /** Aborts the request (the server sees its connection close). */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * How long the longest-waiting call in it waits, in ms; undefined when one of them waits for
+   * ever. A transport that must bound every request itself, because nothing tells it that the
+   * server went away (NATS), waits this long and a little more, so the call's own deadline
+   * speaks first.
+   */
+  readonly timeoutMs?: number | undefined;
+  /**
+   * Nothing in it waits for an answer (it holds only notifications): a transport may send it
+   * without waiting for one (NATS publishes it) and resolve 204 at once.
+   */
+  readonly oneWay?: boolean | undefined;
 }
 
 /** The answer to one request. */
@@ -164,6 +176,11 @@ export interface ListenOptions {
    * opening message (a native HELLO). Undefined: any frame starts one.
    */
   readonly opens?: ((frame: Uint8Array) => boolean) | undefined;
+  /**
+   * The methods served, with their parameter names, for a transport that advertises them (the
+   * NATS services API's `$SRV.INFO`).
+   */
+  readonly methods?: () => readonly { readonly name: string; readonly params: readonly string[] }[];
 }
 
 export interface Listener {
@@ -171,8 +188,12 @@ export interface Listener {
   readonly url: string;
   /** Whether peers on other machines can reach it (for the keyless-bind warning). */
   readonly loopback: boolean;
-  /** Stops accepting. Never waits on peers: connections it handed out belong to their sessions. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting. Never waits on peers: connections it handed out belong to their sessions.
+   * An exchange listener that cannot tell its clients it is going (NATS) stops taking requests,
+   * then answers those it took for up to `drainMs` before it lets go of them.
+   */
+  close(drainMs?: number): Promise<void>;
 }
 
 export interface DialOptions {
@@ -217,6 +238,12 @@ export interface TransportModule {
    * over ZeroMQ), and returns the protocol options it implies, which the user's override.
    */
   prepare?(use: TransportUse): TransportDefaults | undefined;
+  /**
+   * For an exchange: whether calls made in one turn of the event loop share a request unless
+   * `transport: { batch }` says otherwise (default true; NATS sends one request per call, so
+   * each call is balanced, bounded and cancelled on its own).
+   */
+  readonly batch?: boolean;
   /** Rejects with `ConnectionClosedError` when the peer cannot be reached, `AbortError` on abort. */
   dial(url: string, options: DialOptions): Promise<Channel | Exchange>;
   /** Rejects with the bind error, or `UsageError` for a URL it cannot listen on. */
