@@ -263,8 +263,9 @@ const keyed = (protocol: ProtocolName, transport: string) =>
   !(protocol === 'python' && transport === 'zmq+tcp');
 const native = (protocol: ProtocolName) => protocol === 'farcall';
 /** Streams and callbacks: the native protocol on a channel carries them, nothing else does. */
+/** Streams and callbacks: the native protocol on a channel (NATS is an exchange, one request a call). */
 const references = (protocol: ProtocolName, transport: string) =>
-  native(protocol) && channel(transport);
+  native(protocol) && channel(transport) && transport !== 'nats';
 
 async function* upTo(n: number): AsyncGenerator<number> {
   for (let i = 1; i <= n; i++) yield i;
@@ -509,7 +510,7 @@ const scenarios: Scenario[] = [
           method: 'add',
           args: [20, 22],
           meta: {},
-          authenticated: true,
+          authenticated: options.authkey !== undefined,
           protocol: options.protocol ?? 'farcall',
           outcome: { result: 42 },
         },
