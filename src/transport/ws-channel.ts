@@ -1,7 +1,8 @@
 /**
  * A channel over a WebSocket: one binary message is one frame. Written against the standard
  * WebSocket API, so the same class serves a browser's `WebSocket`, the `ws` package's client,
- * and the server side of a `ws` connection.
+ * and the server side of a `ws` connection. After `useText()` (a protocol of UTF-8 text frames,
+ * JSON-RPC), frames go out as text messages and text messages are taken as frames too.
  */
 import { LimitError, ProtocolError } from '../errors.js';
 import type { PeerCertificate } from '../identity.js';
@@ -12,7 +13,8 @@ export interface WebSocketLike {
   binaryType: string;
   readonly bufferedAmount: number;
   readonly readyState: number;
-  send(data: Uint8Array): void;
+  /** `options.binary: false` sends bytes as a text message (`ws`); browsers ignore it. */
+  send(data: Uint8Array | string, options?: { binary?: boolean }): void;
   close(code?: number, reason?: string): void;
   onmessage: ((event: { data: unknown }) => void) | null;
   onclose: ((event: { code: number; reason: string }) => void) | null;
@@ -38,6 +40,9 @@ const POLICY = 1008;
 const TOO_BIG = 1009;
 const ERROR = 1011;
 
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
 export class WebSocketChannel implements Channel {
   readonly done: Promise<Error | undefined>;
   private receiver: ChannelReceiver | undefined;
@@ -51,6 +56,7 @@ export class WebSocketChannel implements Channel {
   private pauses = 0;
   private held: Uint8Array[] = [];
   private polling = false;
+  private text = false;
 
   /**
    * `certificate` is the client's verified TLS certificate, for a wss:// server that asked for
@@ -96,6 +102,10 @@ export class WebSocketChannel implements Channel {
     if (receiver && typeof receiver._maxPayload === 'number') receiver._maxPayload = bytes;
   }
 
+  useText(): void {
+    this.text = true;
+  }
+
   attach(receiver: ChannelReceiver): void {
     if (this.receiver) throw new Error('farcall: a channel takes one receiver');
     this.receiver = receiver;
@@ -109,23 +119,30 @@ export class WebSocketChannel implements Channel {
 
   private message(data: unknown): void {
     if (this.isClosed) return;
-    if (!(data instanceof ArrayBuffer) && !(data instanceof Uint8Array)) {
+    let frame: Uint8Array;
+    if (data instanceof Uint8Array) frame = data;
+    else if (data instanceof ArrayBuffer) frame = new Uint8Array(data);
+    else if (typeof data === 'string' && this.text) frame = encoder.encode(data);
+    else {
       void this.close(
-        new ProtocolError('a text WebSocket message where a binary frame was expected'),
+        new ProtocolError(
+          typeof data === 'string'
+            ? 'a text WebSocket message where a binary frame was expected'
+            : 'a WebSocket message of an unknown kind',
+        ),
         POLICY,
       );
       return;
     }
-    if (data.byteLength > this.maxFrame) {
+    if (frame.byteLength > this.maxFrame) {
       void this.close(
         new LimitError(
-          `frame of ${data.byteLength} bytes is over the limit of ${this.maxFrame} bytes (${this.limitName})`,
+          `frame of ${frame.byteLength} bytes is over the limit of ${this.maxFrame} bytes (${this.limitName})`,
         ),
         TOO_BIG,
       );
       return;
     }
-    const frame = data instanceof Uint8Array ? data : new Uint8Array(data);
     if (!this.receiver || this.early.length > 0) this.early.push(frame);
     else this.deliver(frame);
   }
@@ -137,9 +154,13 @@ export class WebSocketChannel implements Channel {
 
   send(frame: Uint8Array): void {
     if (this.isClosed || this.socket.readyState !== OPEN) return;
-    this.socket.send(frame);
+    const ws = (this.socket as WsInternals)._socket !== undefined;
+    if (!this.text) this.socket.send(frame);
+    // `ws` sends the bytes as they are in a text message; a browser needs a string.
+    else if (ws) this.socket.send(frame, { binary: false });
+    else this.socket.send(decoder.decode(frame));
     // Browsers have no drain event: poll while something waits in the socket.
-    if (!(this.socket as WsInternals)._socket && this.socket.bufferedAmount > 0) this.poll();
+    if (!ws && this.socket.bufferedAmount > 0) this.poll();
   }
 
   private poll(): void {
