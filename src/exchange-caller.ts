@@ -270,8 +270,12 @@ export class ExchangeCaller implements Caller {
       response.body,
       (id) => this.pending.has(id),
       (answer) => {
-        const entry = this.pending.get(answer.id as number);
-        if (entry) this.settle(entry, answer);
+        // An answer without an id (XML-RPC) answers the one call of its request.
+        const entry =
+          answer.id === undefined && calls.length === 1
+            ? calls[0]
+            : this.pending.get(answer.id as number);
+        if (entry) this.settle(entry, { ...answer, id: entry.id });
       },
     );
     for (const call of calls) {

@@ -5,4 +5,5 @@ export const nodeProtocols = new ProtocolTable({
   farcall: farcallLoader,
   python: async () => (await import('./python/index.js')).pythonProtocol,
   jsonrpc: jsonrpcLoader,
+  xmlrpc: async () => (await import('./xmlrpc/index.js')).xmlrpcProtocol,
 });

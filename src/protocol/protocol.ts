@@ -135,7 +135,8 @@ export interface CallerCodec {
   /**
    * Reads the answers in `frame`, calling `each` for every one whose id `wanted` accepts; the
    * values of the others are not decoded. Throws `ProtocolError`/`CodecError`/`LimitError` for a
-   * frame that cannot be read (the channel closes).
+   * frame that cannot be read (the channel closes). A protocol with no ids on the wire and one
+   * call a request (XML-RPC) answers with `id: undefined`, which is the call of that request.
    */
   readAnswers(
     frame: Uint8Array,
