@@ -43,6 +43,10 @@ const ERROR = 1011;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+function textRefused(): ProtocolError {
+  return new ProtocolError('a text WebSocket message where a binary frame was expected');
+}
+
 export class WebSocketChannel implements Channel {
   readonly done: Promise<Error | undefined>;
   private receiver: ChannelReceiver | undefined;
@@ -57,6 +61,8 @@ export class WebSocketChannel implements Channel {
   private held: Uint8Array[] = [];
   private polling = false;
   private text = false;
+  /** A text message arrived before a receiver was attached. */
+  private earlyText = false;
 
   /**
    * `certificate` is the client's verified TLS certificate, for a wss:// server that asked for
@@ -110,6 +116,11 @@ export class WebSocketChannel implements Channel {
     if (this.receiver) throw new Error('farcall: a channel takes one receiver');
     this.receiver = receiver;
     queueMicrotask(() => {
+      if (this.earlyText && !this.text) {
+        this.early = [];
+        void this.close(textRefused(), POLICY);
+        return;
+      }
       const early = this.early;
       this.early = [];
       for (const frame of early) this.deliver(frame);
@@ -122,16 +133,16 @@ export class WebSocketChannel implements Channel {
     let frame: Uint8Array;
     if (data instanceof Uint8Array) frame = data;
     else if (data instanceof ArrayBuffer) frame = new Uint8Array(data);
-    else if (typeof data === 'string' && this.text) frame = encoder.encode(data);
-    else {
-      void this.close(
-        new ProtocolError(
-          typeof data === 'string'
-            ? 'a text WebSocket message where a binary frame was expected'
-            : 'a WebSocket message of an unknown kind',
-        ),
-        POLICY,
-      );
+    else if (typeof data === 'string') {
+      // Before a receiver is attached, the session may still turn text on: `attach` decides.
+      if (!this.text && this.receiver) {
+        void this.close(textRefused(), POLICY);
+        return;
+      }
+      this.earlyText ||= !this.text;
+      frame = encoder.encode(data);
+    } else {
+      void this.close(new ProtocolError('a WebSocket message of an unknown kind'), POLICY);
       return;
     }
     if (frame.byteLength > this.maxFrame) {
