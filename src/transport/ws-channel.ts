@@ -90,10 +90,23 @@ export class WebSocketChannel implements Channel {
       }
       this.finish();
     };
-    socket.onerror = () => {
-      this.closeError ??= new ProtocolError('WebSocket error');
+    socket.onerror = (event) => {
+      this.closeError ??= this.errorOf(event);
     };
     (socket as WsInternals)._socket?.on('drain', () => this.receiver?.drain?.());
+  }
+
+  /** Why the socket failed, from `ws`'s error where there is one (browsers say nothing). */
+  private errorOf(event: unknown): Error {
+    const error = (event as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+    if (error?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+      // `ws` checks the limit from the message's header, before its body is read.
+      return new LimitError(
+        `a message over the limit of ${this.maxFrame} bytes (${this.limitName})`,
+      );
+    }
+    const detail = typeof error?.message === 'string' ? `: ${error.message}` : '';
+    return new ProtocolError(`WebSocket error${detail}`);
   }
 
   get bufferedBytes(): number {
