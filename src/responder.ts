@@ -315,9 +315,9 @@ export class Responder {
 
   private finish(entry: Running, answer: Answer): void {
     if (entry.settled) return; // released already: cancelled, past its deadline, or closed
-    this.settle(entry);
     const meta = entry.responseMeta;
-    this.reply(entry.slot, meta ? this.withMeta(answer, meta, entry.call.method) : answer);
+    const sent = meta ? this.withMeta(answer, meta, entry.call.method) : answer;
+    this.settle(entry, () => this.reply(entry.slot, sent));
   }
 
   /**
@@ -339,13 +339,18 @@ export class Responder {
     return sent ? { ...answer, meta: sent } : answer;
   }
 
-  /** Frees the slot of a call, answered or not. */
-  private settle(entry: Running): void {
+  /**
+   * Frees the slot of a call, answered or not. `answer` runs once the slot is free and before
+   * the next ordered call starts: that call may answer at once, and first in, first out
+   * protocols tell answers apart only by their order.
+   */
+  private settle(entry: Running, answer?: () => void): void {
     entry.settled = true;
     entry.deadline?.cancel();
     if (this.options.cancellable) this.byId.delete(entry.call.id);
     else this.unnamed.delete(entry);
     this.active--;
+    answer?.();
     if (this.options.ordered) this.runNextOrdered();
     if (this.active === 0) this.wakeIdle();
     this.sink.settled?.(entry.call.id);
@@ -376,13 +381,14 @@ export class Responder {
   /** The caller gave up: the slot is freed now, the signal aborts, a late result is dropped. */
   private release(entry: Running, reason: Error, message: string, answer: boolean): void {
     if (entry.settled) return;
-    this.settle(entry);
-    abort(entry, reason);
-    if (!answer) return;
-    this.reply(entry.slot, {
-      type: 'error',
-      id: entry.call.id,
-      error: { name: 'CancelledError', message, code: ErrorCode.CANCELLED },
+    this.settle(entry, () => {
+      abort(entry, reason);
+      if (!answer) return;
+      this.reply(entry.slot, {
+        type: 'error',
+        id: entry.call.id,
+        error: { name: 'CancelledError', message, code: ErrorCode.CANCELLED },
+      });
     });
   }
 
