@@ -95,7 +95,31 @@ export function decodeXmlRpc(bytes: Uint8Array, options: CodecOptions): XmlRpcMe
   } catch {
     throw new CodecError('the XML document is not valid UTF-8');
   }
-  const reader = new Reader(options.maxDepth, options.maxItems);
+  const parser = idle ?? makeParser();
+  idle = undefined;
+  const document = new Reader(options.maxDepth, options.maxItems);
+  reading = document;
+  try {
+    parser.write(text).close();
+  } catch (error) {
+    // The parser stopped mid-document: it is dropped, and the next document gets a new one.
+    if (error instanceof CodecError || error instanceof LimitError) throw error;
+    // saxes's message names the broken rule; it quotes no content.
+    throw new CodecError(`the XML document is not well formed: ${(error as Error).message}`);
+  } finally {
+    reading = undefined;
+  }
+  // A parser that reached the end of a document is reset by saxes, and read the next one.
+  idle = parser;
+  return document.result();
+}
+
+/** A parser that finished its last document, kept for the next (decoding is synchronous). */
+let idle: SaxesParser | undefined;
+/** The document being read, for the parser's handlers. */
+let reading: Reader | undefined;
+
+function makeParser(): SaxesParser {
   const parser = new SaxesParser({ xmlns: false, position: false });
   parser.on('doctype', () => {
     throw new CodecError('an XML-RPC document may not have a DOCTYPE (no DTDs, no entities)');
@@ -106,18 +130,11 @@ export function decodeXmlRpc(bytes: Uint8Array, options: CodecOptions): XmlRpcMe
       throw new CodecError('an XML-RPC document must be UTF-8');
     }
   });
-  parser.on('opentag', (tag: SaxesTagPlain) => reader.open(tag.name));
-  parser.on('text', (chunk) => reader.text(chunk));
-  parser.on('cdata', (chunk) => reader.text(chunk, true));
-  parser.on('closetag', (tag: SaxesTagPlain) => reader.close(tag.name));
-  try {
-    parser.write(text).close();
-  } catch (error) {
-    if (error instanceof CodecError || error instanceof LimitError) throw error;
-    // saxes's message names the broken rule and where; it quotes no content.
-    throw new CodecError(`the XML document is not well formed: ${(error as Error).message}`);
-  }
-  return reader.result();
+  parser.on('opentag', (tag: SaxesTagPlain) => reading!.open(tag.name));
+  parser.on('text', (chunk) => reading!.text(chunk));
+  parser.on('cdata', (chunk) => reading!.text(chunk, true));
+  parser.on('closetag', (tag: SaxesTagPlain) => reading!.close(tag.name));
+  return parser;
 }
 
 class Reader {
