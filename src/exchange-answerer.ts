@@ -130,6 +130,10 @@ export async function answerExchange(
     // Without cancels, ids only travel back in their answers: they stay as they came (JSON-RPC's
     // string, number and null ids, repeated or not).
     const scoped = cancellable ? scopeIds(group, client, cancels) : group;
+    if (!cancellable) {
+      responder.handle(scoped, resolve);
+      return;
+    }
     const onAbort = () => {
       for (const id of cancels) responder.handle({ items: [{ type: 'cancel', id }], batch: false });
     };
