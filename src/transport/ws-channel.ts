@@ -24,6 +24,7 @@ export interface WebSocketLike {
 /** The `ws` package's internals, where they let a limit apply from a message's header. */
 interface WsInternals {
   _receiver?: { _maxPayload?: number };
+  on?(event: 'message', listener: (data: unknown, isBinary: boolean) => void): void;
   _socket?: {
     on(event: 'drain', listener: () => void): void;
     pause(): void;
@@ -78,10 +79,17 @@ export class WebSocketChannel implements Channel {
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
     });
+    const ws = socket as WsInternals;
     // The `ws` package hands a binary message to 'arraybuffer' listeners as a copy: take its own
     // Buffer (a Uint8Array) instead. Browsers have no such type and give an ArrayBuffer.
-    socket.binaryType = (socket as WsInternals)._socket ? 'nodebuffer' : 'arraybuffer';
-    socket.onmessage = (event) => this.message(event.data);
+    socket.binaryType = ws._socket ? 'nodebuffer' : 'arraybuffer';
+    if (ws._socket && typeof ws.on === 'function') {
+      // `ws`'s own event hands a text message over as the bytes it checked for UTF-8, where the
+      // standard `onmessage` would decode them to a string, for us to encode again.
+      ws.on('message', (data, isBinary) => this.message(data, !isBinary));
+    } else {
+      socket.onmessage = (event) => this.message(event.data, typeof event.data === 'string');
+    }
     socket.onclose = (event) => {
       if (!this.isClosed && event.code !== NORMAL && event.code !== 1005) {
         this.closeError ??= new ProtocolError(
@@ -141,19 +149,19 @@ export class WebSocketChannel implements Channel {
     });
   }
 
-  private message(data: unknown): void {
+  private message(data: unknown, text: boolean): void {
     if (this.isClosed) return;
     let frame: Uint8Array;
-    if (data instanceof Uint8Array) frame = data;
-    else if (data instanceof ArrayBuffer) frame = new Uint8Array(data);
-    else if (typeof data === 'string') {
+    if (!text && data instanceof Uint8Array) frame = data;
+    else if (!text && data instanceof ArrayBuffer) frame = new Uint8Array(data);
+    else if (text && (typeof data === 'string' || data instanceof Uint8Array)) {
       // Before a receiver is attached, the session may still turn text on: `attach` decides.
       if (!this.text && this.receiver) {
         void this.close(textRefused(), POLICY);
         return;
       }
       this.earlyText ||= !this.text;
-      frame = encoder.encode(data);
+      frame = typeof data === 'string' ? encoder.encode(data) : data;
     } else {
       void this.close(new ProtocolError('a WebSocket message of an unknown kind'), POLICY);
       return;
