@@ -22,6 +22,7 @@ import { CodecError, LimitError } from '../../errors.js';
 import type { CodecOptions } from '../codec.js';
 
 const encoder = new TextEncoder();
+const scratch = new Uint8Array(64 * 1024);
 
 const PROLOG = '<?xml version="1.0"?>\n';
 /** A response is these around its one value, a fault these around its struct: fixed, so a multicall answer can be cut out of them. */
@@ -111,7 +112,11 @@ class Writer {
   constructor(private readonly options: CodecOptions) {}
 
   bytes(): Uint8Array {
-    return encoder.encode(this.out.join(''));
+    const text = this.out.join('');
+    // A UTF-16 code unit is at most three UTF-8 bytes; `encodeInto` and a copy beat `encode`.
+    if (text.length * 3 > scratch.length) return encoder.encode(text);
+    const { written } = encoder.encodeInto(text, scratch);
+    return scratch.slice(0, written);
   }
 
   value(value: unknown, depth: number): void {
