@@ -32,7 +32,12 @@ export function decodeJson(bytes: Uint8Array, options: CodecOptions): unknown {
   } catch {
     throw new CodecError('the JSON text is not valid UTF-8');
   }
-  scan(text, options.maxDepth + (options.envelope ?? 0), options.maxItems);
+  const maxDepth = options.maxDepth + (options.envelope ?? 0);
+  // A text of n characters nests at most n deep and holds at most n + 1 values: a short one
+  // (most messages) is under both limits without a scan.
+  if (text.length > maxDepth || text.length >= options.maxItems) {
+    scan(text, maxDepth, options.maxItems);
+  }
   try {
     return JSON.parse(text);
   } catch (error) {
