@@ -27,6 +27,8 @@ interface WsInternals {
   on?(event: 'message', listener: (data: unknown, isBinary: boolean) => void): void;
   _socket?: {
     on(event: 'drain', listener: () => void): void;
+    cork(): void;
+    uncork(): void;
     pause(): void;
     resume(): void;
     destroy(): void;
@@ -62,6 +64,7 @@ export class WebSocketChannel implements Channel {
   private held: Uint8Array[] = [];
   private polling = false;
   private text = false;
+  private corked = false;
   /** A text message arrived before a receiver was attached. */
   private earlyText = false;
 
@@ -186,7 +189,17 @@ export class WebSocketChannel implements Channel {
 
   send(frame: Uint8Array): void {
     if (this.isClosed || this.socket.readyState !== OPEN) return;
-    const ws = (this.socket as WsInternals)._socket !== undefined;
+    const raw = (this.socket as WsInternals)._socket;
+    const ws = raw !== undefined;
+    if (raw && !this.corked) {
+      // The frames of one turn (the answers to every message of one read) leave in one write.
+      this.corked = true;
+      raw.cork();
+      queueMicrotask(() => {
+        this.corked = false;
+        raw.uncork();
+      });
+    }
     if (!this.text) this.socket.send(frame);
     // `ws` sends the bytes as they are in a text message; a browser needs a string.
     else if (ws) this.socket.send(frame, { binary: false });
