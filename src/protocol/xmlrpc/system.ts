@@ -87,8 +87,9 @@ function invalidParams(id: unknown, message: string): Incoming {
 /**
  * The answer a `system.*` call asked for, from its built-in's: the method list with the system
  * methods; a method's help (its signature with parameter names: farcall has no doc strings at
- * run time); its signature, which farcall does not know ("signatures not supported", as
- * Python's server says). An unknown name is a METHOD_NOT_FOUND fault.
+ * run time); its signature, from its schemas where it was defined with them, else
+ * "signatures not supported", as Python's server says. An unknown name is a METHOD_NOT_FOUND
+ * fault.
  */
 export function systemAnswer(call: SystemCall, answer: Answer): Answer {
   if (answer.type === 'error') return { ...answer, id: call.id };
@@ -104,11 +105,37 @@ export function systemAnswer(call: SystemCall, answer: Answer): Answer {
     }
     return { type: 'error', id: call.id, error: notFound(call.method) };
   }
-  const value = call.kind === 'help' ? `${info.name}(${info.params.join(', ')})` : NO_SIGNATURES;
+  const value = call.kind === 'help' ? `${info.name}(${info.params.join(', ')})` : signature(info);
   return { type: 'result', id: call.id, value };
 }
 
 const NO_SIGNATURES = 'signatures not supported';
+
+/**
+ * `[[result, ...params]]` in XML-RPC's type names, for a method defined with schemas of its
+ * argument tuple and result (`method({ input, output })`); else Python's answer.
+ */
+function signature(info: MethodInfo): string[][] | string {
+  const items = info.input?.prefixItems;
+  if (!Array.isArray(items) || info.output === undefined) return NO_SIGNATURES;
+  return [[xmlType(info.output), ...items.map(xmlType)]];
+}
+
+const XML_TYPES: Readonly<Record<string, string>> = {
+  integer: 'int',
+  number: 'double',
+  string: 'string',
+  boolean: 'boolean',
+  array: 'array',
+  object: 'struct',
+  null: 'nil',
+};
+
+/** The XML-RPC type of a JSON Schema, or `undef` (the introspection convention) when it has none. */
+function xmlType(schema: unknown): string {
+  const type = (schema as { type?: unknown } | null)?.type;
+  return (typeof type === 'string' && XML_TYPES[type]) || 'undef';
+}
 
 function notFound(method: string): WireError {
   return {
