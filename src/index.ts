@@ -50,3 +50,13 @@ export type {
 export { type ServeOptions, type Server, serve } from './server.js';
 export { registerTransport } from './transport/node-schemes.js';
 export type { Channel, Exchange, TransportModule } from './transport/transport.js';
+export {
+  type ConnectWorkerOptions,
+  connectChild,
+  connectParent,
+  connectWorker,
+  type ServeWorkerOptions,
+  serveChild,
+  serveParent,
+  serveWorker,
+} from './workers.js';

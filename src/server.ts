@@ -12,6 +12,7 @@ import type { ResponderConfig } from './responder.js';
 import { Session } from './session.js';
 import type { ServerTlsOptions } from './transport/net.js';
 import { nodeSchemes } from './transport/node-schemes.js';
+import type { SchemeTable } from './transport/schemes.js';
 import type { Channel, Listener, ListenOptions } from './transport/transport.js';
 
 export interface ServeOptions {
@@ -68,7 +69,16 @@ export interface Server {
  * Connections are bounded: at most `limits.maxConnections` at once (more are closed at once), of
  * which at most `limits.maxHandshakes` in their opening (past it the oldest opening is closed).
  */
-export async function serve(api: object, options: ServeOptions): Promise<Server> {
+export function serve(api: object, options: ServeOptions): Promise<Server> {
+  return serveWith(nodeSchemes, api, options);
+}
+
+/** `serve` over another table of transports: what `serveWorker` and `serveParent` use. */
+export async function serveWith(
+  schemes: SchemeTable,
+  api: object,
+  options: ServeOptions,
+): Promise<Server> {
   const registry = new Registry(api);
   const protocol = await nodeProtocols.load(options.protocol);
   const limits = resolveLimits(options.limits);
@@ -152,7 +162,7 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
   const listeners: Listener[] = [];
   try {
     for (const url of urls) {
-      const module = await nodeSchemes.transportFor(url);
+      const module = await schemes.transportFor(url);
       if (!module.listen) throw new UsageError(`cannot listen on '${url}'`);
       const listenOptions: ListenOptions = {
         handlers: {
