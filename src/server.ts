@@ -116,7 +116,7 @@ export async function serveWith(
   let refused = 0;
   let closing: Promise<void> | undefined;
 
-  const accept = (channel: Channel, url: string) => {
+  const accept = (channel: Channel, url: string): Promise<void> | undefined => {
     if (closing) {
       void channel.close();
       return;
@@ -142,7 +142,7 @@ export async function serveWith(
       proxy: (caller) => makeProxy(caller, '', undefined),
     });
     opening.add(session);
-    session.opened.then(
+    void session.opened.then(
       () => {
         opening.delete(session);
         if (closing) {
@@ -157,6 +157,7 @@ export async function serveWith(
         logger.warn(`closing connection from ${session.peer}: ${openingFailure(error)}`);
       },
     );
+    return session.opened;
   };
 
   const listeners: Listener[] = [];

@@ -20,7 +20,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { isMainThread, MessagePort, parentPort, Worker } from 'node:worker_threads';
 import { type ConnectOptions, connectWith } from './connect.js';
-import { ConnectionClosedError, UsageError } from './errors.js';
+import { ConnectionClosedError, TimeoutError, UsageError } from './errors.js';
 import { nodeProtocols } from './protocol/node-protocols.js';
 import type { Remote } from './proxy.js';
 import { type ServeOptions, type Server, serveWith } from './server.js';
@@ -79,15 +79,33 @@ function serveOver(
   });
 }
 
-function connectOver<T>(
+async function connectOver<T>(
   url: string,
   loader: TransportLoader,
   options: ConnectWorkerOptions,
   transport: PortTransportOptions | ProcessTransportOptions,
+  serving: string,
 ): Promise<Remote<T>> {
   const { via: _via, keepAlive: _keepAlive, ...rest } = options;
   const environment = { transports: tableFor(url, loader), protocols: nodeProtocols };
-  return connectWith<T>(environment, url, { ...rest, transport: { ...transport } });
+  try {
+    return await connectWith<T>(environment, url, { ...rest, transport: { ...transport } });
+  } catch (error) {
+    // The other end ended, or never answered: most likely it does not serve.
+    const cause = (error as Error).cause;
+    if (error instanceof ConnectionClosedError && cause instanceof Error) {
+      throw new ConnectionClosedError(
+        `${transport.peer} ended the connection before its opening was done (${cause.message}): does it call ${serving}?`,
+        { cause },
+      );
+    }
+    if (error instanceof TimeoutError) {
+      throw new TimeoutError(`${error.message}; does ${transport.peer} call ${serving}?`, {
+        cause: error.cause,
+      });
+    }
+    throw error;
+  }
 }
 
 /** The port transport's options for a `Worker` or a `MessagePort` at the other end. */
@@ -127,6 +145,12 @@ function childTarget(
   const endpoint = child as unknown as IpcEndpoint;
   const how = viaOf(endpoint, via);
   const peer = `child process ${child.pid}`;
+  if (child.exitCode !== null || child.signalCode !== null) {
+    const end = child.signalCode
+      ? `was killed by ${child.signalCode}`
+      : `exited with code ${child.exitCode}`;
+    throw new ConnectionClosedError(`${peer} has ended: the process ${end}`);
+  }
   const url = `child:${child.pid}`;
   const watch = () => watchChild(child);
   if (how === 'ipc') {
@@ -219,7 +243,7 @@ export async function connectWorker<T = unknown>(
   options: ConnectWorkerOptions = {},
 ): Promise<Remote<T>> {
   const { url, transport } = threadTarget(worker, options.keepAlive);
-  return connectOver<T>(url, ports, options, transport);
+  return connectOver<T>(url, ports, options, transport, 'serveWorker');
 }
 
 /**
@@ -249,7 +273,7 @@ export async function connectChild<T = unknown>(
 ): Promise<Remote<T>> {
   if (isWorker(child)) return connectWorker<T>(child, options);
   const { url, transport } = childTarget(child, options.via);
-  return connectOver<T>(url, processes, options, transport);
+  return connectOver<T>(url, processes, options, transport, 'serveParent');
 }
 
 /**
@@ -284,8 +308,8 @@ export async function connectParent<T = unknown>(
       peer: 'the parent thread',
       keepAlive: options.keepAlive,
     };
-    return connectOver<T>('worker:parent', ports, options, transport);
+    return connectOver<T>('worker:parent', ports, options, transport, 'serveChild');
   }
   const { url, transport } = parentTarget(options.via);
-  return connectOver<T>(url, processes, options, transport);
+  return connectOver<T>(url, processes, options, transport, 'serveChild');
 }

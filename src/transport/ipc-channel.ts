@@ -94,7 +94,9 @@ export class IpcLink {
   dial(settings: IpcSettings): IpcChannel {
     const id = `${this.prefix}${this.nextId++}`;
     const channel = this.add(id, settings);
-    this.post({ [KEY]: 'open', id });
+    this.post({ [KEY]: 'open', id }, (error) => {
+      if (error) channel.disconnected();
+    });
     return channel;
   }
 
@@ -104,7 +106,12 @@ export class IpcLink {
     const acceptor = (id: string) => onChannel(this.add(id, settings));
     this.acceptor = acceptor;
     this.update();
-    for (const id of this.held.splice(0)) acceptor(id);
+    // Offers that came before: handed over on the next microtask, never from inside `accept`.
+    queueMicrotask(() => {
+      for (const id of this.held.splice(0)) {
+        if (this.acceptor === acceptor) acceptor(id);
+      }
+    });
     return () => {
       if (this.acceptor !== acceptor) return;
       this.acceptor = undefined;
@@ -203,7 +210,9 @@ export class IpcChannel extends MessageFrames {
     const size = frame.byteLength;
     this.pending += size;
     const buffer = Buffer.from(frame.buffer, frame.byteOffset, size);
-    this.link.post({ [KEY]: 'frame', id: this.id, frame: buffer }, () => {
+    this.link.post({ [KEY]: 'frame', id: this.id, frame: buffer }, (error) => {
+      // A write that failed: the IPC channel is closing under us.
+      if (error) this.disconnected();
       const before = this.pending;
       this.pending -= size;
       if (before > this.lowWater && this.pending <= this.lowWater) this.drained();

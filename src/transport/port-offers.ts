@@ -11,6 +11,7 @@ import { UsageError } from '../errors.js';
 import type { PeerWatch } from './peer-watch.js';
 import { PortChannel } from './port-channel.js';
 import type { Listener, TransportModule } from './transport.js';
+import { untilIdle } from './until-idle.js';
 
 /** The key that marks an offer among the messages of a shared endpoint. */
 export const OFFER = '$farcall.connect';
@@ -53,8 +54,9 @@ function isOffer(value: unknown): value is { port: MessagePort } {
 /**
  * The transport behind the worker functions. `dial` posts an offer and returns its channel at
  * once (the opening then waits for the listener's HELLO, under the connect timeout). `listen`
- * takes offers until its first connection has come and every connection since has closed, then
- * stops listening, so that a worker with nothing else to do can exit; `close` stops it sooner.
+ * takes offers until one connection has opened and every connection since has closed, then
+ * stops listening (`untilIdle`), so that a worker with nothing else to do can exit; `close` stops
+ * it sooner.
  * Listening on a `MessagePort` or `parentPort` keeps the thread alive until then, as a listening
  * socket does.
  */
@@ -75,13 +77,13 @@ export const portTransport: TransportModule = {
     const { endpoint, peer, watch, keepAlive } = portOptions(options.transport);
     const onChannel = options.handlers.channel;
     if (!onChannel) throw new Error('farcall: worker listeners carry channels');
-    let open = 0;
     let listening = true;
     const stop = () => {
       if (!listening) return;
       listening = false;
       endpoint.off('message', onMessage);
     };
+    const track = untilIdle(stop);
     const onMessage = (message: unknown) => {
       if (!isOffer(message)) return; // the user's own message
       const channel = new PortChannel(message.port, {
@@ -90,11 +92,7 @@ export const portTransport: TransportModule = {
         watch: watch?.(),
         keepAlive,
       });
-      open++;
-      void channel.done.then(() => {
-        if (--open === 0) stop();
-      });
-      onChannel(channel);
+      track(channel, onChannel(channel));
     };
     endpoint.on('message', onMessage);
     return { url, loopback: true, close: async () => stop() };

@@ -8,6 +8,7 @@ import { type IpcEndpoint, IpcLink } from './ipc-channel.js';
 import type { PeerWatch } from './peer-watch.js';
 import { StreamChannel } from './stream-channel.js';
 import type { Channel, Listener, TransportModule } from './transport.js';
+import { untilIdle } from './until-idle.js';
 
 /** What the process functions pass as `transport` options. */
 export type ProcessTransportOptions =
@@ -59,9 +60,9 @@ function streamChannel(
 
 /**
  * `dial` opens a connection at once (over IPC, an `open` envelope; over stdio, the one
- * connection the pipes carry). `listen` over IPC takes connections until its first has come and
- * every one since has closed, then stops listening so the process can exit; over stdio it hands
- * over the pipes' one connection at once.
+ * connection the pipes carry). `listen` over IPC takes connections until one has opened and
+ * every one since has closed (`untilIdle`), then stops listening so the process can exit; over
+ * stdio it hands over the pipes' one connection at once.
  */
 export const processTransport: TransportModule = {
   shape: 'channel',
@@ -83,7 +84,6 @@ export const processTransport: TransportModule = {
       onChannel(streamChannel(transport, options.maxFrameBytes));
       return { url, loopback: true, close: async () => {} };
     }
-    let open = 0;
     const stop = ipcLink(transport).accept(
       {
         peer: transport.peer,
@@ -91,14 +91,9 @@ export const processTransport: TransportModule = {
         maxPendingWriteBytes: options.maxPendingWriteBytes,
         watch: transport.watch,
       },
-      (channel) => {
-        open++;
-        void channel.done.then(() => {
-          if (--open === 0) stop();
-        });
-        onChannel(channel);
-      },
+      (channel) => track(channel, onChannel(channel)),
     );
+    const track = untilIdle(stop);
     return { url, loopback: true, close: async () => stop() };
   },
 };

@@ -120,8 +120,12 @@ export interface PendingConnection {
 
 /** The server's side of the transports: what a listener hands each connection or request to. */
 export interface ListenHandlers {
-  /** A channel transport accepted a connection. */
-  channel?(channel: Channel): void;
+  /**
+   * A channel transport accepted a connection. The server returns a promise that resolves once
+   * the connection's opening is done and rejects if it failed (undefined when it refused the
+   * connection), for a transport whose listening depends on it.
+   */
+  channel?(channel: Channel): Promise<void> | undefined;
   /**
    * A connection is in a transport-level handshake (TLS) before it becomes a channel: the server
    * counts it among the openings `limits.maxHandshakes` bounds. `settled` is set by the server
