@@ -40,6 +40,7 @@ export type { Logger } from './logger.js';
 export type { ProtocolName } from './protocol/index.js';
 export type { PythonForm, PythonOptions } from './protocol/python/index.js';
 export { acceptsKwargs, LIST_METHODS, withContext } from './registry.js';
+export { relay } from './relay.js';
 export type {
   Remote,
   RemoteFunction,
