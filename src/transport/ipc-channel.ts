@@ -14,8 +14,13 @@ import { MessageFrames } from './message-frames.js';
 import type { PeerWatch } from './peer-watch.js';
 
 const KEY = '$farcall.ipc';
-/** Offers that came before anything listened for them, kept until something does. */
+/**
+ * Connections opened before anything here accepts them, kept (with their frames) until
+ * something does: a child may connect to its parent before it serves it, and the other way round.
+ */
 const MAX_HELD_OFFERS = 16;
+/** Frames kept for a held connection: its peer waits for an answer after its first one or two. */
+const MAX_HELD_FRAMES = 16;
 
 /** What the channels need of `process` (in a child) or of a `ChildProcess`. */
 export interface IpcEndpoint {
@@ -66,8 +71,9 @@ const links = new WeakMap<object, IpcLink>();
  */
 export class IpcLink {
   private readonly channels = new Map<string, IpcChannel>();
-  private readonly held: string[] = [];
-  private acceptor: ((id: string) => void) | undefined;
+  /** Connections opened before an acceptor, by id, with the frames that came for them. */
+  private readonly held = new Map<string, unknown[]>();
+  private acceptor: ((id: string, frames: readonly unknown[]) => void) | undefined;
   private nextId = 1;
   private listening = false;
 
@@ -103,13 +109,19 @@ export class IpcLink {
   /** Takes the connections the other end opens, until the returned function is called. */
   accept(settings: IpcSettings, onChannel: (channel: IpcChannel) => void): () => void {
     if (this.acceptor) throw new Error('farcall: this IPC channel is served already');
-    const acceptor = (id: string) => onChannel(this.add(id, settings));
+    const acceptor = (id: string, frames: readonly unknown[]) => {
+      const channel = this.add(id, settings);
+      onChannel(channel);
+      for (const frame of frames) channel.deliver(frame);
+    };
     this.acceptor = acceptor;
     this.update();
-    // Offers that came before: handed over on the next microtask, never from inside `accept`.
+    // Connections that came before: handed over on the next microtask, never from inside here.
     queueMicrotask(() => {
-      for (const id of this.held.splice(0)) {
-        if (this.acceptor === acceptor) acceptor(id);
+      for (const [id, frames] of this.held) {
+        if (this.acceptor !== acceptor) return;
+        this.held.delete(id);
+        acceptor(id, frames);
       }
     });
     return () => {
@@ -165,14 +177,21 @@ export class IpcLink {
     const channel = this.channels.get(id);
     switch (message[KEY]) {
       case 'open':
-        if (channel) return;
-        if (this.acceptor) this.acceptor(id);
-        else if (this.held.length < MAX_HELD_OFFERS && !this.held.includes(id)) this.held.push(id);
+        if (channel || this.held.has(id)) return;
+        if (this.acceptor) this.acceptor(id, []);
+        else if (this.held.size < MAX_HELD_OFFERS) this.held.set(id, []);
         return;
-      case 'frame':
-        channel?.deliver(bytesOf(message.frame));
+      case 'frame': {
+        const frame = bytesOf(message.frame);
+        if (channel) channel.deliver(frame);
+        else {
+          const held = this.held.get(id);
+          if (held && held.length < MAX_HELD_FRAMES) held.push(frame);
+        }
         return;
+      }
       case 'bye':
+        this.held.delete(id);
         channel?.peerGoodbye();
         return;
     }
