@@ -3,8 +3,11 @@
  * supports them. A new transport or protocol joins by adding a row; each scenario says which
  * protocols it applies to, so a missing capability is a visible choice, not a silent gap.
  */
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AuthenticationError,
@@ -15,6 +18,8 @@ import {
   callWithKwargs,
   close,
   connect,
+  connectChild,
+  connectWorker,
   invoke,
   notify,
   ProtocolError,
@@ -23,10 +28,13 @@ import {
   type ServeOptions,
   type Server,
   serve,
+  serveChild,
+  serveWorker,
   TimeoutError,
   withContext,
   withOptions,
 } from '../src/index.js';
+import { Registry } from '../src/registry.js';
 import { makeCerts, opensslAvailable, type TestCerts } from './helpers/certs.js';
 
 const recorded: unknown[] = [];
@@ -66,11 +74,25 @@ const KEY = 'conformance';
 
 interface Transport {
   name: string;
-  listen(): string;
+  /** The address to serve on; a transport without addresses has `open` instead. */
+  listen?(): string;
   /** The protocols this transport carries (the Python one needs a byte stream or a channel). */
   protocols: ProtocolName[];
   serve?: Partial<ServeOptions>;
   connect?: Partial<ConnectOptions>;
+  /**
+   * For a transport without addresses (a thread, a process): serves `api` at the far end and
+   * connects to it with `options`.
+   */
+  open?(protocol: ProtocolName, options: ConnectOptions): Promise<Opened>;
+}
+
+/** A connection the matrix runs scenarios on, and how to open another to the same end. */
+interface Opened {
+  remote: Remote;
+  url: string;
+  reconnect(options: ConnectOptions): Promise<unknown>;
+  close(): Promise<void>;
 }
 
 let certs: TestCerts | undefined;
@@ -126,13 +148,132 @@ const transports: Transport[] = [
         },
       ]
     : []),
+  ...localTransports(),
 ];
+
+const fixture = (name: string) =>
+  fileURLToPath(new URL(`./workers/fixtures/${name}`, import.meta.url));
+
+/**
+ * The worker and process transports. Beyond a port pair in this thread, the far end is a real
+ * thread or process running a relay (`test/workers/fixtures/relay.js`, on the built package):
+ * it serves what it reaches in this process, so each call crosses the transport both ways.
+ */
+function localTransports(): Transport[] {
+  const serveOptions = (protocol: ProtocolName) => ({
+    authkey: KEY,
+    protocol,
+    logger: false as const,
+  });
+  return [
+    {
+      name: 'port',
+      protocols: ['farcall', 'python'],
+      async open(protocol, options) {
+        const { port1, port2 } = new MessageChannel();
+        const server = await serveWorker(api, { ...serveOptions(protocol), port: port1 });
+        const remote = await connectWorker<typeof api>(port2, options);
+        return {
+          remote,
+          url: 'worker:port',
+          reconnect: (o) => connectWorker(port2, o),
+          async close() {
+            await close(remote);
+            await server.close();
+            port1.close();
+          },
+        };
+      },
+    },
+    {
+      name: 'worker',
+      protocols: ['farcall'],
+      async open(protocol, options) {
+        const worker = new Worker(fixture('relay.js'), { workerData: { authkey: KEY } });
+        const server = await serveChild(worker, api, serveOptions(protocol));
+        const remote = await connectWorker<typeof api>(worker, options);
+        return {
+          remote,
+          url: `worker:${worker.threadId}`,
+          reconnect: (o) => connectWorker(worker, o),
+          async close() {
+            await close(remote);
+            await server.close();
+            await worker.terminate();
+          },
+        };
+      },
+    },
+    {
+      name: 'child',
+      protocols: ['farcall'],
+      open: (protocol, options) =>
+        openChild(
+          fork(fixture('relay.js'), [], {
+            serialization: 'advanced',
+            env: { ...process.env, FARCALL_RELAY_AUTHKEY: KEY },
+          }),
+          protocol,
+          options,
+        ),
+    },
+    {
+      name: 'stdio',
+      protocols: ['farcall'],
+      async open(_protocol, options) {
+        // One connection: the child relays through what this end exposes on it.
+        const methods = JSON.stringify(new Registry(api).describe());
+        const child = spawn(process.execPath, [fixture('stdio-relay.js'), methods], {
+          stdio: ['pipe', 'pipe', 'inherit'],
+          env: { ...process.env, FARCALL_RELAY_AUTHKEY: KEY },
+        });
+        const remote = await connectChild<typeof api>(child, { ...options, expose: api });
+        return {
+          remote,
+          url: `child:${child.pid}`,
+          reconnect: () => Promise.reject(new Error('stdio carries one connection')),
+          close: () => endChild(child, remote),
+        };
+      },
+    },
+  ];
+
+  async function openChild(
+    child: ChildProcess,
+    protocol: ProtocolName,
+    options: ConnectOptions,
+  ): Promise<Opened> {
+    const server = await serveChild(child, api, serveOptions(protocol));
+    const remote = await connectChild<typeof api>(child, options);
+    return {
+      remote,
+      url: `child:${child.pid}`,
+      reconnect: (o) => connectChild(child, o),
+      async close() {
+        await endChild(child, remote);
+        await server.close();
+      },
+    };
+  }
+
+  async function endChild(child: ChildProcess, remote: Remote): Promise<void> {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    await close(remote);
+    child.kill();
+    await exited;
+  }
+}
 
 interface Scenario {
   name: string;
   /** Which protocols and transports it applies to; others do not list it at all. */
   applies?: (protocol: ProtocolName, transport: string) => boolean;
-  run(remote: Remote, url: string, options: ConnectOptions): Promise<void>;
+  run(
+    remote: Remote,
+    url: string,
+    options: ConnectOptions,
+    reconnect: (options: ConnectOptions) => Promise<unknown>,
+  ): Promise<void>;
 }
 
 const channel = (transport: string) => transport !== 'http' && transport !== 'https';
@@ -259,8 +400,10 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'refuses a wrong authkey with AuthenticationError',
-    run: async (_remote, url, options) => {
-      await expect(connect(url, { ...options, authkey: 'wrong' })).rejects.toBeInstanceOf(
+    // A child's stdio carries one connection: there is no second one to refuse.
+    applies: (_protocol, transport) => transport !== 'stdio',
+    run: async (_remote, _url, options, reconnect) => {
+      await expect(reconnect({ ...options, authkey: 'wrong' })).rejects.toBeInstanceOf(
         AuthenticationError,
       );
     },
@@ -275,27 +418,37 @@ afterAll(() => certs?.cleanup());
 for (const transport of transports) {
   for (const protocol of transport.protocols) {
     describe(`${transport.name} × ${protocol}`, () => {
-      let server: Server;
-      let remote: Remote;
+      let opened: Opened;
       let options: ConnectOptions;
       beforeAll(async () => {
-        server = await serve(api, {
-          listen: transport.listen(),
+        options = { authkey: KEY, protocol, logger: false, timeout: 5000, ...transport.connect };
+        if (transport.open) {
+          opened = await transport.open(protocol, options);
+          return;
+        }
+        const server: Server = await serve(api, {
+          listen: transport.listen!(),
           authkey: KEY,
           protocol,
           logger: false,
           ...transport.serve,
         });
-        options = { authkey: KEY, protocol, logger: false, timeout: 5000, ...transport.connect };
-        remote = await connect<typeof api>(server.urls[0]!, options);
+        const url = server.urls[0]!;
+        const remote = await connect<typeof api>(url, options);
+        opened = {
+          remote,
+          url,
+          reconnect: (o) => connect(url, o),
+          async close() {
+            await close(remote);
+            await server.close();
+          },
+        };
       });
-      afterAll(async () => {
-        await close(remote);
-        await server.close();
-      });
+      afterAll(() => opened.close());
       for (const scenario of scenarios) {
         if (scenario.applies && !scenario.applies(protocol, transport.name)) continue;
-        it(scenario.name, () => scenario.run(remote, server.urls[0]!, options));
+        it(scenario.name, () => scenario.run(opened.remote, opened.url, options, opened.reconnect));
       }
     });
   }
