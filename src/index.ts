@@ -37,6 +37,12 @@ export {
 } from './errors.js';
 export { DEFAULT_LIMITS, type Limits } from './limits.js';
 export type { Logger } from './logger.js';
+export {
+  type PoolStats,
+  type WorkerPool,
+  type WorkerPoolOptions,
+  workerPool,
+} from './pool/worker-pool.js';
 export type { ProtocolName } from './protocol/index.js';
 export type { PythonForm, PythonOptions } from './protocol/python/index.js';
 export { acceptsKwargs, LIST_METHODS, withContext } from './registry.js';
