@@ -41,6 +41,15 @@ export interface ServeOptions {
   python?: PythonOptions | undefined;
   /** Options of the transports, passed through by scheme (`http: { server }` …). */
   transport?: Readonly<Record<string, unknown>> | undefined;
+  /**
+   * A module whose exported functions run in a worker pool (`workerPool`): each call is
+   * answered by the least loaded of `workers` threads, beside `api`'s own functions, which run
+   * here (a name in both is a `UsageError`). A path, relative to the working directory, or a
+   * `file:` URL. `close()` ends the pool's threads too.
+   */
+  module?: string | URL | undefined;
+  /** Threads of the pool that runs `module` (default: `os.availableParallelism()`). */
+  workers?: number | undefined;
 }
 
 export interface Server {
@@ -79,13 +88,24 @@ export async function serveWith(
   api: object,
   options: ServeOptions,
 ): Promise<Server> {
-  const registry = new Registry(api);
   const protocol = await nodeProtocols.load(options.protocol);
   const limits = resolveLimits(options.limits);
   const logger = resolveLogger(options.logger);
   const authkey = keyBytes(options.authkey);
   const urls = Array.isArray(options.listen) ? options.listen : [options.listen];
   if (urls.length === 0) throw new UsageError('serve needs at least one listen address');
+  // With `module`, a worker pool answers the module's functions (loaded only then).
+  const pool =
+    options.module === undefined && options.workers === undefined
+      ? undefined
+      : await (await import('./pool/serve-pool.js')).servePool(api, options);
+  let registry: Registry;
+  try {
+    registry = new Registry(pool?.api ?? api);
+  } catch (error) {
+    await pool?.close();
+    throw error;
+  }
   const responder: ResponderConfig = {
     registry,
     limits,
@@ -198,6 +218,7 @@ export async function serveWith(
     }
   } catch (error) {
     await Promise.all(listeners.map((l) => l.close()));
+    await pool?.close();
     throw error;
   }
   for (const listener of listeners) {
@@ -215,6 +236,7 @@ export async function serveWith(
       opening.clear();
       await Promise.all([...sessions].map((s) => s.close(drainMs)));
       await stopped;
+      await pool?.close();
     })();
     return closing;
   };
