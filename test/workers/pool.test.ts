@@ -29,6 +29,7 @@ type Heavy = {
   hang(): Promise<never>;
   crash(message: string): Promise<never>;
   fail(): never;
+  hog(): never;
   math: { square(x: number): number };
 };
 const HEAVY = new URL('./fixtures/heavy.js', import.meta.url);
@@ -108,6 +109,19 @@ describe('workerPool', () => {
     const ids = await Promise.all([pool.remote.whoami(), pool.remote.whoami()]);
     expect(ids).toContain(second!.threadId);
     expect(ids.some((id) => id !== first!.threadId && id !== second!.threadId)).toBe(true);
+  });
+
+  it('names a thread that ran out of memory under its resource limits', async () => {
+    const pool = await start({
+      workers: 1,
+      worker: { resourceLimits: { maxOldGenerationSizeMb: 24 } },
+    });
+    const error = (await pool.remote.hog().catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(ConnectionClosedError);
+    expect(error.message).toContain("while running 'hog'");
+    expect(error.message).toMatch(/uncaught .*memory limit/);
+    await expect.poll(() => pool.stats().workers.length, { timeout: 10_000 }).toBe(1);
+    expect(await pool.remote.math.square(2)).toBe(4);
   });
 
   it('times out a call that waits too long for a thread, and aborts one on its signal', async () => {
