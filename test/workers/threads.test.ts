@@ -197,6 +197,32 @@ describe('a MessagePort pair in one thread', () => {
     port1.close();
   });
 
+  it('keeps to the window the server announced in its HELLO: calls past it wait, none is refused', async () => {
+    const { port1, port2 } = new MessageChannel();
+    let running = 0;
+    let most = 0;
+    const api = {
+      slow: async (x: number) => {
+        most = Math.max(most, ++running);
+        await new Promise((resolve) => setImmediate(resolve));
+        running--;
+        return x;
+      },
+    };
+    const server = await serveWorker(api, {
+      port: port1,
+      logger: false,
+      limits: { maxInFlight: 2 },
+    });
+    const remote = await connectWorker<typeof api>(port2, { logger: false });
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => remote.slow(i)));
+    expect(results).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    expect(most).toBe(2);
+    await close(remote);
+    await server.close();
+    port1.close();
+  });
+
   it('rejects serveWorker outside a worker without a port', async () => {
     await expect(serveWorker({ f: () => 1 })).rejects.toThrow('runs inside a worker thread');
   });
