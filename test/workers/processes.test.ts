@@ -12,6 +12,7 @@ import {
   close,
   connectChild,
   LimitError,
+  ProtocolError,
   RemoteError,
   serveChild,
   TimeoutError,
@@ -135,6 +136,15 @@ describe('over IPC, beside the user', () => {
     expect(mine.every((m) => typeof m === 'object' && m !== null)).toBe(true);
     expect(await remote.add(1, 2)).toBe(3);
     await close(remote);
+  });
+
+  it('closes a connection on which the child sends something that is not a frame', async () => {
+    const child = start('bad-ipc.js', 'advanced');
+    const error = (await connectChild(child, { logger: false }).catch((e) => e)) as Error;
+    expect(error).toBeInstanceOf(ProtocolError);
+    expect(error.message).toContain(
+      `child process ${child.pid} sent a string where a frame was expected`,
+    );
   });
 
   it('opens several connections on one IPC channel', async () => {
