@@ -34,6 +34,8 @@ const settings = quick
   ? { runs: 3, warmupMs: 50, maxMs: 200, callScale: 0.1 }
   : { runs: 3, warmupMs: 300, maxMs: 1500, callScale: 1 };
 const WINDOW = 256;
+/** The hashing of one call in the worker-pool scenarios (bench/pool-hash.js). */
+const POOL_ROUNDS = 1000;
 const AUTHKEY = randomBytes(16).toString('hex');
 
 const log = (line = '') => (json ? process.stderr : process.stdout).write(`${line}\n`);
@@ -149,6 +151,23 @@ const scenarios = [
       open: (ctx) => pythonClient(ctx, 'farcall-python', 8),
     },
   },
+  ...[1, 2].map((workers) => ({
+    name: `pool-${workers}`,
+    title: `Worker pool, ${workers} thread${workers > 1 ? 's' : ''}: a CPU-bound function (${POOL_ROUNDS} chained SHA-256, about 1 ms)`,
+    maxCalls: 20_000,
+    // One thread pays only the round trips; two should nearly double the main thread on 2 cores.
+    targets: { minRatio: workers === 1 ? 0.85 : 1.5 },
+    baseline: {
+      name: 'main',
+      describe: 'hash(rounds) called in a loop in the main thread of the client process',
+      open: (ctx) => poolClient(ctx, 'main', 0),
+    },
+    subject: {
+      name: 'pool',
+      describe: `await pool.remote.hash(rounds) through workerPool({ workers: ${workers} }), ${2 * workers} calls in flight`,
+      open: (ctx) => poolClient(ctx, 'pool', workers),
+    },
+  })),
 ];
 
 /**
@@ -259,6 +278,21 @@ async function nodeClient(ctx, serverName, mode) {
     run: (maxCalls, maxMs) => client.request({ maxCalls, maxMs }),
     close: () => client.stop(),
     server,
+  };
+}
+
+/**
+ * A worker-pool side (bench/pool-process.js): its process runs the function, in its main thread
+ * or through a pool. There is no server process, so the server CPU column shows 0; the client's
+ * counts the pool's threads too.
+ */
+async function poolClient(_ctx, mode, workers) {
+  const options = { mode, workers, rounds: POOL_ROUNDS, inFlight: 2 * Math.max(1, workers) };
+  const client = await startChild('pool-process.js', [JSON.stringify(options)]);
+  return {
+    run: (maxCalls, maxMs) => client.request({ maxCalls, maxMs }),
+    close: () => client.stop(),
+    server: { cpu: async () => 0 },
   };
 }
 
