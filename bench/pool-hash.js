@@ -1,10 +1,14 @@
 // The CPU-bound function of the worker-pool scenarios (bench/pool-process.js): a fixed amount
-// of hashing, the same whether it runs in the main thread or in a pool thread.
-import { createHash } from 'node:crypto';
+// of hashing in JavaScript, the same whether it runs in the main thread or in a pool thread.
+// Plain JavaScript on purpose: node:crypto's createHash goes through OpenSSL 3, whose lookups
+// contend for a lock between threads, and would measure that lock instead of the pool.
 
-/** `rounds` chained SHA-256 digests of a short seed; returns the last one, in hex. */
-export function hash(rounds, seed = 'farcall') {
-  let digest = Buffer.from(seed);
-  for (let i = 0; i < rounds; i++) digest = createHash('sha256').update(digest).digest();
-  return digest.toString('hex');
+/** FNV-1a over `rounds` bytes (the low byte of a counter mixed with `seed`), as an unsigned int. */
+export function hash(rounds, seed = 0) {
+  let h = 2166136261 ^ seed;
+  for (let i = 0; i < rounds; i++) {
+    h ^= i & 0xff;
+    h = Math.imul(h, 16777619);
+  }
+  return h >>> 0;
 }
