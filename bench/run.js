@@ -82,6 +82,61 @@ const scenarios = [
       open: (ctx) => nodeClient(ctx, 'farcall', 'farcall-pipelined'),
     },
   },
+  ...interceptorScenarios(),
+  {
+    name: 'stream',
+    title: 'A stream of 1 KiB items, one connection, read as fast as it comes',
+    maxCalls: 2_000_000,
+    bytesPerCall: 1024,
+    targets: { minRatio: 0.25 },
+    baseline: {
+      name: 'raw',
+      describe:
+        'node:net: 1 KiB frames (4-byte length prefix) pushed in writes of 64, held while the socket buffer is full; the client asks for 8192 at a time',
+      open: (ctx) => nodeClient(ctx, 'raw-stream', 'raw-stream'),
+    },
+    subject: {
+      name: 'farcall',
+      describe:
+        'for await over remote.items(n), an async generator yielding a 1 KiB Uint8Array (TCP, authkey, credit of 256 items / 1 MiB)',
+      open: (ctx) => nodeClient(ctx, 'farcall', 'farcall-stream'),
+    },
+  },
+  {
+    name: 'stream-ws',
+    title: "A stream of 1 KiB items over WebSocket, beside Cap'n Web's ReadableStream",
+    maxCalls: 2_000_000,
+    bytesPerCall: 1024,
+    targets: { minRatio: 1 },
+    baseline: {
+      name: 'capnweb',
+      describe:
+        "Cap'n Web over ws: items(n) returns a ReadableStream of 1 KiB chunks, read with a reader",
+      open: (ctx) => nodeClient(ctx, 'capnweb', 'capnweb-stream'),
+    },
+    subject: {
+      name: 'farcall',
+      describe: 'for await over remote.items(n) over ws:// (authkey)',
+      open: (ctx) => nodeClient(ctx, 'farcall', 'farcall-stream-ws'),
+    },
+  },
+  {
+    name: 'callback',
+    title: 'Callback round trips: the server calls the client back, one call at a time',
+    maxCalls: 200_000,
+    targets: { minRatio: 1 },
+    baseline: {
+      name: 'birpc',
+      describe: "birpc over ws (JSON): the server's callMe(n) awaits the client's back(i) n times",
+      open: (ctx) => nodeClient(ctx, 'birpc', 'birpc-callback'),
+    },
+    subject: {
+      name: 'farcall',
+      describe:
+        'remote.callMe(n, (i) => i) over ws:// (authkey): the server awaits the callback n times',
+      open: (ctx) => nodeClient(ctx, 'farcall', 'farcall-callback-ws'),
+    },
+  },
   {
     name: 'default-timeout',
     title: `Pipelined, ${WINDOW} calls in flight, each with the connection's default timeout`,
@@ -171,17 +226,74 @@ const scenarios = [
 ];
 
 /**
+ * One interceptor installed beside none, on the server and on the client, in both unary modes:
+ * the same farcall client and server, once as they are and once with a pass-through
+ * interceptor (`(call, next) => next()`), so the difference is what the interceptor machinery
+ * costs. The baseline (none installed) runs exactly the code of a build without interceptors.
+ */
+function interceptorScenarios() {
+  const modes = [
+    {
+      suffix: '',
+      mode: 'farcall-pipelined',
+      what: `${WINDOW} calls in flight`,
+      maxCalls: 5_000_000,
+    },
+    { suffix: '-seq', mode: 'farcall-sequential', what: 'one call in flight', maxCalls: 200_000 },
+  ];
+  const ends = [
+    {
+      name: 'server-use',
+      title: 'One server interceptor beside none',
+      option: 'serve(api, { use: (call, next) => next() })',
+      open: (ctx, mode) => nodeClient(ctx, 'farcall-use', mode),
+    },
+    {
+      name: 'client-use',
+      title: 'One client interceptor beside none',
+      option: 'connect(url, { use: (call, next) => next() })',
+      open: (ctx, mode) => nodeClient(ctx, 'farcall', mode, { use: true }),
+    },
+  ];
+  return ends.flatMap((end) =>
+    modes.map(({ suffix, mode, what, maxCalls }) => ({
+      name: `${end.name}${suffix}`,
+      title: `${end.title}, ${what}`,
+      maxCalls,
+      targets: { minRatio: 0.8 },
+      baseline: {
+        name: 'none',
+        describe: `remote.echo(42), ${what}, no interceptor`,
+        open: (ctx) => nodeClient(ctx, 'farcall', mode),
+      },
+      subject: {
+        name: 'one',
+        describe: `the same with ${end.option}`,
+        open: (ctx) => end.open(ctx, mode),
+      },
+    })),
+  );
+}
+
+/**
  * Server scripts by name, with the environment they need. A node script sends its address over
  * IPC; a Python one prints `listening on PORT`.
  */
 const SERVERS = {
   raw: { script: 'raw-server.js', env: {} },
   farcall: { script: 'farcall-server.js', env: { FARCALL_BENCH_AUTHKEY: AUTHKEY } },
+  'farcall-use': {
+    script: 'farcall-server.js',
+    env: { FARCALL_BENCH_AUTHKEY: AUTHKEY, FARCALL_BENCH_USE: '1' },
+  },
   'farcall-python': {
     script: 'farcall-server.js',
     env: { FARCALL_BENCH_AUTHKEY: AUTHKEY, FARCALL_BENCH_PROTOCOL: 'python' },
   },
   python: { python: 'python-server.py' },
+  'raw-stream': { script: 'stream-servers.js', env: { FARCALL_BENCH_KIND: 'raw-stream' } },
+  capnweb: { script: 'stream-servers.js', env: { FARCALL_BENCH_KIND: 'capnweb' } },
+  birpc: { script: 'stream-servers.js', env: { FARCALL_BENCH_KIND: 'birpc' } },
 };
 
 /** Whether python3 runs here; the Python scenario is skipped (with a line saying so) if not. */
@@ -269,10 +381,13 @@ async function pythonClient(ctx, serverName, clients = 1) {
   };
 }
 
-/** Starts the named server (once) and a client process in `mode` connected to it. */
-async function nodeClient(ctx, serverName, mode) {
+/**
+ * Starts the named server (once) and a client process in `mode` connected to it; `extra` goes
+ * to the client process (`{ use: true }` installs a client interceptor).
+ */
+async function nodeClient(ctx, serverName, mode, extra = {}) {
   const server = await ctx.server(serverName);
-  const options = { mode, server: server.info, authkey: AUTHKEY, window: WINDOW };
+  const options = { mode, server: server.info, authkey: AUTHKEY, window: WINDOW, ...extra };
   const client = await startChild('client-process.js', [JSON.stringify(options)]);
   return {
     run: (maxCalls, maxMs) => client.request({ maxCalls, maxMs }),
@@ -400,6 +515,10 @@ async function runScenario(scenario, ctx) {
   }));
   const ratio = results[1].median / results[0].median;
   const { minRatio, minRate } = scenario.targets;
+  if (scenario.bytesPerCall) {
+    for (const side of results)
+      side.mbPerSecond = round2((side.median * scenario.bytesPerCall) / 1e6);
+  }
   return {
     name: scenario.name,
     title: scenario.title,
@@ -428,7 +547,7 @@ function printTable(results) {
     `median of ${settings.runs} interleaved runs, each ${settings.warmupMs} ms warm-up + up to ${settings.maxMs} ms`,
   );
   log();
-  const widths = [12, 9, 12, 16, 7, 8];
+  const widths = [15, 9, 12, 16, 7, 8];
   const row = (cells) =>
     log(cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' '));
   row(['scenario', 'side', 'calls/s', 'CPU us/call c/s', 'ratio', 'target']);
@@ -450,7 +569,9 @@ function printTable(results) {
   for (const r of results) {
     log(`${r.name}: ${r.title}; target ${targetText(r.targets)}`);
     for (const side of r.sides) {
-      log(`  ${side.name}: ${side.describe}; runs ${side.runs.map(fmt).join(', ')} calls/s`);
+      // For streams a call is an item: items/s, and the payload's MB/s.
+      const mb = side.mbPerSecond === undefined ? '' : ` (median ${side.mbPerSecond} MB/s)`;
+      log(`  ${side.name}: ${side.describe}; runs ${side.runs.map(fmt).join(', ')} calls/s${mb}`);
     }
   }
 }

@@ -13,6 +13,15 @@ export type { CallContext } from './call-context.js';
 export type { CallOptions } from './caller.js';
 export type { ConnectOptions } from './connect.js';
 export {
+  type DeclaredErrorName,
+  type DeclaredErrors,
+  type DefinedError,
+  defineError,
+  type ErrorClass,
+  isRemoteError,
+  type RemoteErrorOf,
+} from './declared-errors.js';
+export {
   AbortError,
   AuthenticationError,
   CodecError,
@@ -25,9 +34,15 @@ export {
   TimeoutError,
   UsageError,
 } from './errors.js';
+export type { Identity, PeerCertificate } from './identity.js';
+export type { ClientCall, ClientInterceptor } from './interceptors.js';
 export type { Remote } from './proxy.js';
 export { withContext } from './registry.js';
 export { callWithKwargs, close, invoke, listMethods, notify, withOptions } from './remote-ops.js';
+export type { Callback } from './remote-type.js';
+export { toReadableStream } from './streams/readable.js';
+export { release, retain } from './streams/references.js';
+export { type ConnectionStats, stats } from './streams/stats.js';
 
 const browser = {
   transports: browserSchemes,

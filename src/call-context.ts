@@ -1,3 +1,4 @@
+import type { Identity } from './identity.js';
 import type { Remote } from './proxy.js';
 
 /**
@@ -16,6 +17,19 @@ export interface CallContext<Caller = unknown> {
   readonly method: string;
   /** The caller's address, for logs. */
   readonly peer: string;
+  /** What the connection proved about the caller: the authkey, a TLS client certificate. */
+  readonly identity: Identity;
+  /**
+   * Metadata for the caller, sent with the answer (a result or an error): set keys on it, string
+   * values only (`call.responseMeta.etag = '…'`). The client reads it with `onResponseMeta`.
+   * Over a protocol without metadata (`python`), and for notifications, it is not sent.
+   */
+  readonly responseMeta: Record<string, string>;
+  /**
+   * Values the server's interceptors put here for the function (`call.state.user = …`): one
+   * object per call, empty without interceptors.
+   */
+  readonly state: Record<string, unknown>;
   /**
    * A remote of what the calling end exposed (`connect(url, { expose })`), on the same
    * connection: the server can call its client back. Calls through it reject with `UsageError`

@@ -9,6 +9,12 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
   meta?: Record<string, string> | undefined;
   kwargs?: Record<string, unknown> | undefined;
+  /**
+   * Called with the answer's response metadata (`call.responseMeta` on the server; empty when it
+   * set none) once the answer arrives, result or error, before the call settles. What it throws
+   * rejects the call.
+   */
+  onResponseMeta?: ((meta: Readonly<Record<string, string>>) => void) | undefined;
 }
 
 export interface Caller {

@@ -1,8 +1,10 @@
 import { keyBytes } from './authkey.js';
 import type { Caller } from './caller.js';
 import { timeoutMs } from './deadlines.js';
-import { AbortError, FarcallError, TimeoutError } from './errors.js';
+import { AbortError, FarcallError, TimeoutError, UsageError } from './errors.js';
 import { ExchangeCaller } from './exchange-caller.js';
+import { InterceptingCaller } from './intercepting-caller.js';
+import { type ClientInterceptor, interceptorList, type Use } from './interceptors.js';
 import { type Limits, resolveLimits } from './limits.js';
 import { type Logger, resolveLogger } from './logger.js';
 import type { ProtocolName, ProtocolTable } from './protocol/index.js';
@@ -42,12 +44,17 @@ export interface ConnectOptions {
   python?: PythonOptions | undefined;
   /** Options of the transports, passed through by scheme. */
   transport?: Readonly<Record<string, unknown>> | undefined;
-}
-
-/** Where `connect` finds transports and protocols: Node's tables, or a browser's. */
-export interface Environment {
-  readonly transports: SchemeTable;
-  readonly protocols: ProtocolTable;
+  /**
+   * Metadata of the connection, sent with every call and notification (merged under each
+   * call's own `meta`, which wins on a clash): a client name, a token. A string map; the
+   * `python` protocol carries none, so `connect` refuses it there with `UsageError`.
+   */
+  meta?: Readonly<Record<string, string>> | undefined;
+  /**
+   * Interceptors around every call and notification made through the remote, outermost first
+   * (`ClientInterceptor`): retries, metadata, tracing.
+   */
+  use?: Use<ClientInterceptor>;
 }
 
 /** Where `connect` finds transports and protocols: Node's tables, or a browser's. */
@@ -78,6 +85,8 @@ export async function connectWith<T>(
   const connectMs =
     timeoutMs(options.connectTimeout, 'connectTimeout') ?? limits.handshakeTimeoutMs;
   const registry = options.expose ? new Registry(options.expose) : undefined;
+  const interceptors = interceptorList(options.use, 'connect');
+  const meta = connectionMeta(options.meta);
   const protocolOptions = {
     role: 'client' as const,
     limits,
@@ -139,13 +148,37 @@ export async function connectWith<T>(
       } finally {
         abort.signal.removeEventListener('abort', stop);
       }
+      if (meta && session.capabilities?.meta === false) {
+        await session.close();
+        throw new UsageError(
+          `the ${protocol.name} protocol carries no call metadata: connect's meta option cannot be sent`,
+        );
+      }
       caller = session;
     }
-    return makeProxy(caller, '', timeout === undefined ? undefined : { timeout }) as Remote<T>;
+    if (interceptors) caller = new InterceptingCaller(caller, interceptors, logger);
+    const defaults = timeout === undefined && !meta ? undefined : { timeout, meta };
+    return makeProxy(caller, '', defaults) as Remote<T>;
   } catch (error) {
     throw abort.signal.aborted && !(error instanceof FarcallError) ? abort.signal.reason : error;
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** The connection's metadata, checked: a map of strings, or undefined when empty. */
+function connectionMeta(
+  meta: Readonly<Record<string, string>> | undefined,
+): Record<string, string> | undefined {
+  if (meta === undefined) return undefined;
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
+    throw new UsageError('connect: meta must be an object of strings');
+  }
+  for (const [key, value] of Object.entries(meta)) {
+    if (typeof value !== 'string') {
+      throw new UsageError(`connect: meta '${key}' must be a string, got ${typeof value}`);
+    }
+  }
+  return Object.keys(meta).length > 0 ? { ...meta } : undefined;
 }

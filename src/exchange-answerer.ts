@@ -19,6 +19,7 @@ import type {
 } from './protocol/protocol.js';
 import { makeProxy } from './proxy.js';
 import { Responder, type ResponderConfig, writeAnswer } from './responder.js';
+import { refusedAnswer } from './streams/refusal.js';
 import type { ExchangeResponse, IncomingExchange } from './transport/transport.js';
 import { describe } from './wire-error.js';
 
@@ -135,7 +136,7 @@ export async function answerExchange(
   const frames = answers.map((answer) =>
     writeAnswer(
       codec,
-      unscope(answer, client),
+      refusedAnswer(unscope(answer, client), 'HTTP (one request, one response)'),
       context.limits.maxFrameBytes,
       context.logger,
       request.peer,
@@ -159,6 +160,12 @@ function responderFor(
   if (!responder) {
     const sink = {
       peer: request.peer,
+      // Every request is verified when there is a key (a 401 otherwise), and a keep-alive
+      // connection keeps its TLS client certificate.
+      identity: Object.freeze({
+        authenticated: context.authkey !== undefined,
+        certificate: request.certificate,
+      }),
       answer: () => {},
       batch: () => {},
       caller: () => noCallerProxy,
@@ -167,6 +174,7 @@ function responderFor(
       ordered: false,
       cancellable: true,
       deadlines: state.deadlines,
+      protocol: context.protocol.name,
     });
     state.responders.set(request.connection, responder);
   }

@@ -18,8 +18,10 @@ import {
 import { AUTH_HEADER, CLIENT_HEADER, signRequest, verifyResponse } from './http-auth.js';
 import type { Limits } from './limits.js';
 import type { Logger } from './logger.js';
-import { type Outcome, settled } from './outcome.js';
+import { answerMeta, type Outcome, settled } from './outcome.js';
 import type { Protocol, ProtocolConnection, ProtocolOptions } from './protocol/protocol.js';
+import { refuseUncarried } from './streams/refusal.js';
+import type { ConnectionStats } from './streams/stats.js';
 import type { Exchange } from './transport/transport.js';
 
 export interface ExchangeCallerConfig {
@@ -84,7 +86,9 @@ export class ExchangeCaller implements Caller {
   }
 
   async call(method: string, args: readonly unknown[], options?: CallOptions): Promise<unknown> {
-    return settled(await this.start(method, args, options), method, this.url, closedByUs);
+    const outcome = await this.start(method, args, options);
+    answerMeta(outcome, options);
+    return settled(outcome, method, this.url, closedByUs);
   }
 
   private start(
@@ -104,6 +108,7 @@ export class ExchangeCaller implements Caller {
     const id = this.nextId++;
     try {
       timeout = timeoutMs(options?.timeout, 'timeout');
+      refuseUncarried(args, this.where);
       frame = this.connection.caller!.writeCall({
         id,
         method,
@@ -139,6 +144,7 @@ export class ExchangeCaller implements Caller {
 
   notify(method: string, args: readonly unknown[], options?: CallOptions): void {
     if (this.closed) throw new ConnectionClosedError('connection closed', { requested: true });
+    refuseUncarried(args, this.where);
     this.outgoingNotifies.push(
       this.connection.caller!.writeNotify({
         method,
@@ -256,6 +262,23 @@ export class ExchangeCaller implements Caller {
     }
     const cancel = this.connection.caller!.writeCancel(entry.id);
     this.post([], [cancel]).catch(() => {});
+  }
+
+  /** Where streams and callbacks cannot go, for the error that refuses them. */
+  private get where(): string {
+    return `HTTP (${this.url}: one request, one response)`;
+  }
+
+  /** Calls waiting for their response; nothing else outlives a request here. */
+  stats(): ConnectionStats {
+    return {
+      peer: this.url,
+      open: !this.closed,
+      pendingCalls: this.pending.size,
+      runningCalls: 0,
+      streams: { outgoing: 0, incoming: 0 },
+      references: { exported: 0, imported: 0 },
+    };
   }
 
   async close(): Promise<void> {

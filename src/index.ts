@@ -22,6 +22,15 @@ export {
   withOptions,
 } from './client.js';
 export {
+  type DeclaredErrorName,
+  type DeclaredErrors,
+  type DefinedError,
+  defineError,
+  type ErrorClass,
+  isRemoteError,
+  type RemoteErrorOf,
+} from './declared-errors.js';
+export {
   AbortError,
   AuthenticationError,
   CodecError,
@@ -35,8 +44,23 @@ export {
   TimeoutError,
   UsageError,
 } from './errors.js';
+export type { Identity, PeerCertificate } from './identity.js';
+export type {
+  ClientCall,
+  ClientInterceptor,
+  ServerCall,
+  ServerInterceptor,
+} from './interceptors.js';
 export { DEFAULT_LIMITS, type Limits } from './limits.js';
 export type { Logger } from './logger.js';
+export {
+  type ArgsSchema,
+  type ErrorInfo,
+  type Method,
+  type MethodSchemas,
+  method,
+  type ValidationIssue,
+} from './method.js';
 export {
   type PoolStats,
   type WorkerPool,
@@ -45,16 +69,29 @@ export {
 } from './pool/worker-pool.js';
 export type { ProtocolName } from './protocol/index.js';
 export type { PythonForm, PythonOptions } from './protocol/python/index.js';
-export { acceptsKwargs, LIST_METHODS, withContext } from './registry.js';
+export {
+  acceptsKwargs,
+  DESCRIBE_METHODS,
+  LIST_METHODS,
+  type MethodInfo,
+  withContext,
+} from './registry.js';
 export { relay } from './relay.js';
 export type {
+  Callback,
   Remote,
+  RemoteArgument,
+  RemoteArguments,
   RemoteFunction,
   RemoteNamespace,
+  RemoteResult,
   UntypedRemote,
   UntypedRemoteMember,
 } from './remote-type.js';
 export { type ServeOptions, type Server, serve } from './server.js';
+export { toReadableStream } from './streams/readable.js';
+export { release, retain } from './streams/references.js';
+export { type ConnectionStats, stats } from './streams/stats.js';
 export { registerTransport } from './transport/node-schemes.js';
 export type { Channel, Exchange, TransportModule } from './transport/transport.js';
 export {

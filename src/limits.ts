@@ -3,8 +3,9 @@
  * take a `limits` option that overrides any of them. Each field says why it has its value.
  *
  * What one connection can cost the process, at most: `maxFrameBytes` of a frame being read, the
- * decoded values of `maxInFlight` calls (each at most `maxItems` items), and
- * `maxPendingWriteBytes` of answers it has not read. Before it authenticates, a connection can
+ * decoded values of `maxInFlight` calls (each at most `maxItems` items),
+ * `maxPendingWriteBytes` of answers it has not read, and, for each of `maxStreams` streams it
+ * sends, twice `streamWindowBytes` of items. Before it authenticates, a connection can
  * cost only `maxHandshakeBytes`, and there are at most `maxHandshakes` of those at once.
  */
 export interface Limits {
@@ -65,6 +66,34 @@ export interface Limits {
    * answers drain: memory stays bounded for a client that never reads, sync or async answers.
    */
   maxPendingWriteBytes: number;
+  /**
+   * Streams open at once on one connection, counted each way: those this end consumes (each
+   * holds up to a window of items here) and those it produces (each holds a suspended
+   * producer). Past it, a stream that arrives fails alone with `LimitError` (its producer is
+   * stopped) and one that would be sent fails its call or item locally: a peer cannot make
+   * this end hold streams without bound, and one end's streams do not crowd out the calls.
+   */
+  maxStreams: number;
+  /**
+   * Items of one stream that may be on their way or waiting to be read: the credit a consumer
+   * gives its producer, returned as items are read. A slow consumer makes a fast producer wait
+   * here; 256 items keep 1 KiB items flowing at full speed on a loopback socket.
+   */
+  streamWindow: number;
+  /**
+   * Bytes of one stream that may be on their way or waiting to be read (encoded items), and so
+   * also the largest item a stream carries: a producer fails an item over its consumer's window,
+   * and a consumer refuses one. A consumer then holds at most twice this much per stream
+   * (one item may overshoot), whatever the rates; 1 MiB is a generous chunk of a file.
+   */
+  streamWindowBytes: number;
+  /**
+   * Functions passed across one connection and alive at once, counted each way: those the peer
+   * can call here (exported) and those this end can call there (imported). A callback in a
+   * call's arguments lives until the call ends (or `release` where `retain` kept it), so only
+   * retained callbacks and functions in results accumulate; past it the function fails alone.
+   */
+  maxReferences: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -78,6 +107,10 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxConnections: 10_000,
   idleTimeoutMs: 300_000,
   maxPendingWriteBytes: 16 * 1024 * 1024,
+  maxStreams: 1024,
+  streamWindow: 256,
+  streamWindowBytes: 1024 * 1024,
+  maxReferences: 10_000,
 });
 
 /** The longest delay a JavaScript timer can wait, in ms (2^31 - 1, about 24.8 days). */

@@ -3,6 +3,7 @@
  * that turns it into the value or the error the user sees. Errors are made by `settled`, called
  * after the caller's `await`, so their stacks hold the user's async frames.
  */
+import type { CallOptions } from './caller.js';
 import { AbortError, type ConnectionClosedError, FarcallError, TimeoutError } from './errors.js';
 import type { Answer } from './protocol/protocol.js';
 import { remoteError } from './wire-error.js';
@@ -40,5 +41,15 @@ export function settled(
       throw closed();
     case 'failed':
       throw outcome.error;
+  }
+}
+
+const NO_META: Readonly<Record<string, string>> = Object.freeze({});
+
+/** Tells `options.onResponseMeta` the answer's response metadata, when an answer came. */
+export function answerMeta(outcome: Outcome, options: CallOptions | undefined): void {
+  const report = options?.onResponseMeta;
+  if (report && (outcome.type === 'result' || outcome.type === 'error')) {
+    report(outcome.meta ?? NO_META);
   }
 }

@@ -1,5 +1,13 @@
 import type { CallContext } from './call-context.js';
 import { ErrorCode, RemoteError, UsageError } from './errors.js';
+import {
+  type Definition,
+  definitionOf,
+  type ErrorInfo,
+  errorInfo,
+  jsonSchemaOf,
+  validated,
+} from './method.js';
 import { parameterNames } from './param-names.js';
 
 /** The built-in method every server answers: the sorted list of callable method paths. */
@@ -15,6 +23,17 @@ export interface MethodInfo {
   readonly params: readonly string[];
   /** Whether it takes keyword arguments (`acceptsKwargs`). */
   readonly kwargs: boolean;
+  /**
+   * For a function defined with `method({ input })`: the Standard Schema library that
+   * validates its arguments on the server (`'zod'`, `'valibot'`).
+   */
+  readonly validator?: string;
+  /** JSON Schema (draft 2020-12) of the argument list, where the schema's library gives one. */
+  readonly input?: Record<string, unknown>;
+  /** JSON Schema of the result (`method({ output })`), where the library gives one. */
+  readonly output?: Record<string, unknown>;
+  /** The errors it declares (`method({ errors })`). */
+  readonly errors?: readonly ErrorInfo[];
 }
 
 const kwargsFunctions = new WeakSet<object>();
@@ -50,6 +69,10 @@ interface Entry {
   self: unknown;
   kwargs: boolean;
   context: boolean;
+  /** Set for a function made by `method`: its schemas run around every call. */
+  definition: Definition | undefined;
+  /** Parameter names, as the caller passes them; read on first use. */
+  params: string[] | undefined;
 }
 
 /**
@@ -75,6 +98,7 @@ const MAX_PATHS = 100_000;
 export class Registry {
   private readonly entries = new Map<string, Entry>();
   private paths = 0;
+  private described: MethodInfo[] | undefined;
 
   constructor(api: object) {
     this.add(api, '', new Set());
@@ -86,13 +110,31 @@ export class Registry {
     return [...this.entries.keys()].sort();
   }
 
-  /** Every callable method with its parameter names, sorted by name. */
+  /**
+   * Every callable method with its parameter names, sorted by name, and, for functions
+   * defined with `method`, their schemas (made once, on the first call: the api does not
+   * change while it is served).
+   */
   describe(): MethodInfo[] {
-    return this.methods().map((name) => {
+    this.described ??= this.methods().map((name) => {
       const entry = this.entries.get(name)!;
-      const params = parameterNames(entry.fn);
-      return { name, params: entry.context ? params.slice(1) : params, kwargs: entry.kwargs };
+      const info: { -readonly [K in keyof MethodInfo]: MethodInfo[K] } = {
+        name,
+        params: paramsOf(entry),
+        kwargs: entry.kwargs,
+      };
+      const schemas = entry.definition?.schemas;
+      if (schemas?.input) {
+        info.validator = schemas.input['~standard'].vendor;
+        const input = jsonSchemaOf(schemas.input, 'input');
+        if (input) info.input = input;
+      }
+      const output = schemas?.output && jsonSchemaOf(schemas.output, 'output');
+      if (output) info.output = output;
+      if (schemas && schemas.errors.length > 0) info.errors = schemas.errors.map(errorInfo);
+      return info;
     });
+    return this.described;
   }
 
   /**
@@ -119,17 +161,22 @@ export class Registry {
         data: { method },
       });
     }
-    const all = entry.context ? [context(), ...args] : args;
-    if (kwargs !== undefined && Object.keys(kwargs).length > 0) {
-      if (!entry.kwargs) {
-        throw new RemoteError({
-          name: 'TypeError',
-          message: `${method}() got unexpected keyword arguments: ${Object.keys(kwargs).join(', ')}`,
-          code: ErrorCode.INVALID_PARAMS,
-        });
-      }
-      return entry.fn.call(entry.self, ...all, kwargs);
+    const withKwargs = kwargs !== undefined && Object.keys(kwargs).length > 0;
+    if (withKwargs && !entry.kwargs) {
+      throw new RemoteError({
+        name: 'TypeError',
+        message: `${method}() got unexpected keyword arguments: ${Object.keys(kwargs).join(', ')}`,
+        code: ErrorCode.INVALID_PARAMS,
+      });
     }
+    if (entry.definition) {
+      return validated(entry.definition, method, paramsOf(entry), args, (parsed) =>
+        call(entry, parsed, withKwargs ? kwargs : undefined, context),
+      );
+    }
+    // A plain function, called as it always was.
+    const all = entry.context ? [context(), ...args] : args;
+    if (withKwargs) return entry.fn.call(entry.self, ...all, kwargs);
     return entry.fn.apply(entry.self, all);
   }
 
@@ -156,11 +203,17 @@ export class Registry {
       if (typeof value === 'function') {
         const fn = value as (...args: unknown[]) => unknown;
         if (isClass(fn)) continue;
+        const definition = definitionOf(fn);
+        // `method(spec, withContext(f))` and `withContext(method(spec, f))` both mark it.
+        const marked = (set: WeakSet<object>) =>
+          set.has(fn) || (definition !== undefined && set.has(definition.fn));
         this.entries.set(path, {
           fn,
           self: target,
-          kwargs: kwargsFunctions.has(fn),
-          context: contextFunctions.has(fn),
+          kwargs: marked(kwargsFunctions),
+          context: marked(contextFunctions),
+          definition,
+          params: undefined,
         });
       } else if (typeof value === 'object' && value !== null && isNamespace(value)) {
         this.add(value, `${path}.`, ancestors);
@@ -168,6 +221,26 @@ export class Registry {
     }
     ancestors.delete(target);
   }
+}
+
+function call(
+  entry: Entry,
+  args: unknown[],
+  kwargs: Record<string, unknown> | undefined,
+  context: () => CallContext,
+): unknown {
+  const all = entry.context ? [context(), ...args] : args;
+  if (kwargs !== undefined) return entry.fn.call(entry.self, ...all, kwargs);
+  return entry.fn.apply(entry.self, all);
+}
+
+/** The parameter names a caller passes (the context parameter left out), read once. */
+function paramsOf(entry: Entry): string[] {
+  if (entry.params === undefined) {
+    const names = parameterNames(entry.definition?.fn ?? entry.fn);
+    entry.params = entry.context ? names.slice(1) : names;
+  }
+  return entry.params;
 }
 
 /**

@@ -13,8 +13,10 @@ import { invoke } from './remote-ops.js';
  * namespaces stay namespaces (`math.mul`). Each call is forwarded with the caller's metadata
  * and its signal, so a cancel, the caller's deadline or its connection closing cancels the
  * forwarded call too; what the remote answers or throws is answered or thrown as is (a
- * `RemoteError` keeps its name, code and data). Keyword arguments reach a function that takes
- * them as they would directly: as its trailing object. Rejects as the describe call does.
+ * `RemoteError` keeps its name, code and data), with its response metadata. Keyword arguments
+ * reach a function that takes them as they would directly: as its trailing object. A
+ * notification is forwarded as a call (a function cannot tell them apart). Rejects as the
+ * describe call does.
  */
 export async function relay(remote: unknown): Promise<Record<string, unknown>> {
   const methods = (await invoke(remote, DESCRIBE_METHODS)) as MethodInfo[];
@@ -26,7 +28,11 @@ export function relayApi(remote: unknown, methods: readonly MethodInfo[]): Recor
   const api: Record<string, unknown> = Object.create(null);
   for (const { name, kwargs } of methods) {
     const forward = withContext((call: CallContext, ...args: unknown[]) =>
-      invoke(remote, name, args, { signal: call.signal, meta: call.meta }),
+      invoke(remote, name, args, {
+        signal: call.signal,
+        meta: call.meta,
+        onResponseMeta: (meta) => Object.assign(call.responseMeta, meta),
+      }),
     );
     place(api, name.split('.'), kwargs ? acceptsKwargs(forward) : forward);
   }

@@ -22,8 +22,22 @@ export function close(remote: unknown): Promise<void> {
  */
 export function withOptions<R>(remote: R, options: Omit<CallOptions, 'kwargs'>): R {
   const state = proxyState(remote);
-  const merged = state.options ? { ...state.options, ...options } : options;
-  return makeProxy(state.caller, state.path, merged) as R;
+  return makeProxy(state.caller, state.path, mergeOptions(state.options, options)) as R;
+}
+
+/**
+ * `extra` over `base`; metadata maps are merged key by key (the connection's `meta`, then each
+ * `withOptions`, the later winning), so adding a key never drops the others.
+ */
+function mergeOptions(
+  base: CallOptions | undefined,
+  extra: CallOptions | undefined,
+): CallOptions | undefined {
+  if (!base) return extra;
+  if (!extra) return base;
+  const merged = { ...base, ...extra };
+  if (base.meta && extra.meta) merged.meta = { ...base.meta, ...extra.meta };
+  return merged;
 }
 
 /**
@@ -37,9 +51,7 @@ export function invoke(
   options?: CallOptions,
 ): Promise<unknown> {
   const state = proxyState(remote);
-  const merged =
-    state.options && options ? { ...state.options, ...options } : (options ?? state.options);
-  return state.caller.call(method, args, merged);
+  return state.caller.call(method, args, mergeOptions(state.options, options));
 }
 
 /**

@@ -3,6 +3,7 @@
  * they describe what the registry serves and what the proxy does (src/registry.ts,
  * src/proxy.ts), and test/types/ checks them with `tsc --noEmit`.
  */
+import type { DECLARED_ERRORS } from './declared-errors.js';
 
 /**
  * What every function inherits that a remote function does not have: `remote.add.call(…)`
@@ -37,11 +38,63 @@ type NotServed =
   | Promise<unknown>;
 
 /**
- * A function on the server, as the client sees it: the same arguments, a promise of its
- * result (a promised result unwrapped, as `await` does), and none of `Function`'s members.
+ * The errors a function defined with `method({ errors })` declares, kept on the remote
+ * function's type for `isRemoteError(error, remote.fn, 'Name')`; nothing for other functions.
+ */
+type DeclaredErrorsOf<F> = F extends { readonly [DECLARED_ERRORS]: infer E }
+  ? { readonly [DECLARED_ERRORS]: E }
+  : unknown;
+
+/**
+ * A function the other end passed over (a callback in an argument, or a function in a result),
+ * as the receiving end calls it: the same arguments, and a promise of the result, since each
+ * call goes to the other end. Type a callback parameter with it on the side that receives it:
+ * `watch: async (onEvent: Callback<(e: string) => void>) => { await onEvent('ready'); }`.
+ */
+export type Callback<F extends AnyFunction> = (
+  ...args: Parameters<F>
+) => Promise<Awaited<ReturnType<F>>>;
+
+/**
+ * What a caller may pass where a function declares parameter `P`: where it takes a stream
+ * (`AsyncIterable<T>`), any async iterable or a `ReadableStream` of `T`; where it takes a
+ * function (a callback), a function with those arguments that returns the result or a promise
+ * of it. Anything else as declared.
+ */
+export type RemoteArgument<P> =
+  P extends AsyncIterable<infer T>
+    ? AsyncIterable<T> | ReadableStream<T>
+    : P extends (...args: infer A) => infer R
+      ? (...args: A) => Awaited<R> | Promise<Awaited<R>>
+      : P;
+
+/** The parameter list `A` as a caller passes it (`RemoteArgument` of each). */
+export type RemoteArguments<A extends readonly unknown[]> = {
+  [K in keyof A]: RemoteArgument<A[K]>;
+};
+
+/**
+ * What a caller gets for a function's (awaited) result `R`: a stream (an async iterable, an
+ * async generator, a `ReadableStream`) arrives as an `AsyncIterableIterator` read with
+ * `for await`; a function as a `Callback`; anything else as declared. (Streams nested deeper in
+ * a result arrive as `AsyncIterableIterator`s too, which are async iterables, but keep their
+ * declared type.)
+ */
+export type RemoteResult<R> = R extends AsyncIterable<infer T> | ReadableStream<infer T>
+  ? AsyncIterableIterator<T>
+  : R extends AnyFunction
+    ? Callback<R>
+    : R;
+
+/**
+ * A function on the server, as the client sees it: the same arguments (streams and callbacks
+ * as `RemoteArgument` says), a promise of its result (a promised result unwrapped, as `await`
+ * does, and a stream result as an `AsyncIterableIterator`), and none of `Function`'s members.
  */
 export type RemoteFunction<F> = F extends (...args: infer A) => infer R
-  ? ((...args: A) => Promise<Awaited<R>>) & NoFunctionMembers
+  ? ((...args: RemoteArguments<A>) => Promise<RemoteResult<Awaited<R>>>) &
+      NoFunctionMembers &
+      DeclaredErrorsOf<F>
   : never;
 
 /**

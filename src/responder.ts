@@ -3,9 +3,10 @@
  * call contexts, admission, deadlines, drain and the ordered mode. Channel sessions and exchange
  * handlers each drive one, so a call is answered the same way over a socket and over HTTP.
  */
-import type { CallContext } from './call-context.js';
 import type { Deadline, Deadlines } from './deadlines.js';
 import { ErrorCode, RemoteError, TimeoutError } from './errors.js';
+import type { Identity } from './identity.js';
+import { runChain, type ServerCall, type ServerInterceptor } from './interceptors.js';
 import type { Limits } from './limits.js';
 import type { Logger } from './logger.js';
 import type {
@@ -18,6 +19,7 @@ import type {
   WireError,
 } from './protocol/protocol.js';
 import type { Registry } from './registry.js';
+import { CallContextImpl, type ContextHolder } from './server-call.js';
 import { bareWireError, describe, toWireError, UNENCODABLE_ERROR } from './wire-error.js';
 
 /** What every connection of one server shares. */
@@ -27,17 +29,28 @@ export interface ResponderConfig {
   readonly logger: Logger;
   /** Send the stack of thrown errors to the caller. */
   readonly exposeStack: boolean;
+  /** Around every call and notification, outermost first; undefined when none is installed. */
+  readonly interceptors?: readonly ServerInterceptor[] | undefined;
 }
 
 /** Where a responder's answers go, and what it knows about the other end. */
 export interface AnswerSink {
   readonly peer: string;
+  /** What the connection proved about the other end (read when a call asks). */
+  readonly identity: Identity;
   /** The answer to one call that came alone. */
   answer(answer: Answer): void;
   /** The answers to one batch, all at once; empty when the batch held only notifications. */
   batch(answers: readonly Answer[]): void;
   /** A remote of what the calling end exposed, for `call.caller`. */
   caller(): unknown;
+  /**
+   * Runs this end's function `reference`, which the caller was passed (a callback); throws
+   * `RemoteError` when it is not alive. Only where the protocol carries callbacks.
+   */
+  invokeReference?(reference: number, args: unknown[]): unknown;
+  /** A call that was admitted is over (answered, cancelled, past its deadline). */
+  settled?(id: unknown): void;
 }
 
 export interface ResponderOptions {
@@ -47,6 +60,8 @@ export interface ResponderOptions {
   readonly cancellable: boolean;
   /** The session's deadlines, for the callers' timeouts that travel with their calls. */
   readonly deadlines: Deadlines;
+  /** The protocol's name, for `call.protocol`. */
+  readonly protocol: string;
 }
 
 /** Collects the answers of one batch until every call in it is answered. */
@@ -64,17 +79,27 @@ class BatchReply {
 }
 
 /** One call being run. `settled` is set once it is answered or released, whichever is first. */
-class Running {
+class Running implements ContextHolder {
+  readonly answered = true;
   settled = false;
+  /** Made when the call's signal is first read: an AbortController costs microseconds. */
   controller: AbortController | undefined;
+  /** Why the call was given up, kept for a signal that is read only afterwards. */
+  abortReason: unknown;
   deadline: Deadline | undefined;
+  /** The call's context, made when the function or an interceptor first needs it. */
+  context: ServerCall | undefined;
+  /** What the function set in `call.responseMeta`, sent with the answer. */
+  responseMeta: Record<string, string> | undefined;
   constructor(
     readonly call: IncomingCall,
     readonly batch: BatchReply | undefined,
   ) {}
-}
 
-const NO_META: Readonly<Record<string, string>> = Object.freeze({});
+  signal(): AbortSignal {
+    return signalOf(this);
+  }
+}
 
 /**
  * Answers the calls of one connection. Admission: at most `limits.maxInFlight` calls and
@@ -153,7 +178,7 @@ export class Responder {
     for (const entry of running) {
       entry.settled = true;
       entry.deadline?.cancel();
-      entry.controller?.abort(error);
+      abort(entry, error);
     }
     this.closing?.abort(error);
     this.active = 0;
@@ -259,7 +284,27 @@ export class Responder {
   private finish(entry: Running, answer: Answer): void {
     if (entry.settled) return; // released already: cancelled, past its deadline, or closed
     this.settle(entry);
-    this.reply(entry.batch, answer);
+    const meta = entry.responseMeta;
+    this.reply(entry.batch, meta ? this.withMeta(answer, meta, entry.call.method) : answer);
+  }
+
+  /**
+   * The answer with the response metadata its function set. A value that is not a string is
+   * left out, with a log line: the answer itself still goes.
+   */
+  private withMeta(answer: Answer, meta: Record<string, string>, method: string): Answer {
+    let sent: Record<string, string> | undefined;
+    for (const [key, value] of Object.entries(meta)) {
+      if (typeof value !== 'string') {
+        this.config.logger.warn(
+          `response metadata '${key}' set by '${method}' is a ${typeof value}, not a string: left out`,
+        );
+        continue;
+      }
+      sent ??= {};
+      sent[key] = value;
+    }
+    return sent ? { ...answer, meta: sent } : answer;
   }
 
   /** Frees the slot of a call, answered or not. */
@@ -271,6 +316,7 @@ export class Responder {
     this.active--;
     if (this.options.ordered) this.runNextOrdered();
     if (this.active === 0) this.wakeIdle();
+    this.sink.settled?.(entry.call.id);
   }
 
   private cancel(id: unknown): void {
@@ -299,7 +345,7 @@ export class Responder {
   private release(entry: Running, reason: Error, message: string, answer: boolean): void {
     if (entry.settled) return;
     this.settle(entry);
-    entry.controller?.abort(reason);
+    abort(entry, reason);
     if (!answer) return;
     this.reply(entry.batch, {
       type: 'error',
@@ -352,7 +398,17 @@ export class Responder {
     done();
   }
 
-  private invoke(call: IncomingCall | IncomingNotify, context: () => CallContext): unknown {
+  private invoke(call: IncomingCall | IncomingNotify, context: () => ServerCall): unknown {
+    if (call.type === 'call' && call.reference !== undefined) {
+      if (!this.sink.invokeReference) {
+        throw new RemoteError({
+          name: 'MethodNotFoundError',
+          message: 'this connection carries no callbacks',
+          code: ErrorCode.METHOD_NOT_FOUND,
+        });
+      }
+      return this.sink.invokeReference(call.reference, call.args);
+    }
     const registry = this.config.registry;
     if (!registry) {
       throw new RemoteError({
@@ -362,31 +418,40 @@ export class Responder {
         data: { method: call.method },
       });
     }
-    return registry.invoke(call.method, call.args, call.kwargs, context);
+    const interceptors = this.config.interceptors;
+    // Without interceptors, exactly the registry's call: nothing is made that is not needed.
+    if (interceptors === undefined) {
+      return registry.invoke(call.method, call.args, call.kwargs, context);
+    }
+    const intercepted = context();
+    const last = () =>
+      registry.invoke(intercepted.method, intercepted.args, intercepted.kwargs, () => intercepted);
+    return runChain(interceptors, intercepted, last, true);
   }
 
-  private contextFor(entry: Running): CallContext {
-    entry.controller ??= new AbortController();
-    const { call } = entry;
-    return {
-      signal: entry.controller.signal,
-      meta: call.meta ?? NO_META,
-      method: call.method,
-      peer: this.sink.peer,
-      caller: this.sink.caller() as CallContext['caller'],
-    };
+  private contextFor(entry: Running): ServerCall {
+    entry.context ??= new CallContextImpl(
+      'call',
+      entry.call,
+      this.options.protocol,
+      this.sink,
+      entry,
+    );
+    return entry.context;
   }
 
-  private notifyContext(notify: IncomingNotify): CallContext {
+  private notifyContext(notify: IncomingNotify): ServerCall {
     // Notifications have no id to cancel them by: their signal aborts when the connection closes.
-    this.closing ??= new AbortController();
-    return {
-      signal: this.closing.signal,
-      meta: notify.meta ?? NO_META,
-      method: notify.method,
-      peer: this.sink.peer,
-      caller: this.sink.caller() as CallContext['caller'],
+    const holder = {
+      answered: false,
+      responseMeta: undefined,
+      signal: () => {
+        this.closing ??= new AbortController();
+        if (this.closedError && !this.closing.signal.aborted) this.closing.abort(this.closedError);
+        return this.closing.signal;
+      },
     };
+    return new CallContextImpl('notify', notify, this.options.protocol, this.sink, holder);
   }
 
   private reply(batch: BatchReply | undefined, answer: Answer): void {
@@ -404,6 +469,21 @@ export class Responder {
     this.idleWaiters = [];
     for (const waiter of waiters) waiter();
   }
+}
+
+/** The call's signal, made on first read; aborted at once if the call was given up before. */
+function signalOf(entry: Running): AbortSignal {
+  if (!entry.controller) {
+    entry.controller = new AbortController();
+    if (entry.abortReason !== undefined) entry.controller.abort(entry.abortReason);
+  }
+  return entry.controller.signal;
+}
+
+/** Aborts the call's signal, or records why for a signal not read yet. */
+function abort(entry: Running, reason: unknown): void {
+  if (entry.controller) entry.controller.abort(reason);
+  else entry.abortReason = reason;
 }
 
 function refusal(id: unknown, name: string, message: string): Answer {

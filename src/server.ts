@@ -1,6 +1,7 @@
 import { keyBytes } from './authkey.js';
 import { UsageError } from './errors.js';
 import { answerExchange } from './exchange-answerer.js';
+import { interceptorList, type ServerInterceptor, type Use } from './interceptors.js';
 import { type Limits, resolveLimits } from './limits.js';
 import { type Logger, resolveLogger } from './logger.js';
 import type { ProtocolName } from './protocol/index.js';
@@ -10,6 +11,7 @@ import { makeProxy } from './proxy.js';
 import { Registry } from './registry.js';
 import type { ResponderConfig } from './responder.js';
 import { Session } from './session.js';
+import type { ConnectionStats } from './streams/stats.js';
 import type { ServerTlsOptions } from './transport/net.js';
 import { nodeSchemes } from './transport/node-schemes.js';
 import type { SchemeTable } from './transport/schemes.js';
@@ -42,6 +44,11 @@ export interface ServeOptions {
   /** Options of the transports, passed through by scheme (`http: { server }` …). */
   transport?: Readonly<Record<string, unknown>> | undefined;
   /**
+   * Interceptors around every call and notification this server answers, on every address and
+   * protocol, outermost first (`ServerInterceptor`): to reject, time, log or enrich calls.
+   */
+  use?: Use<ServerInterceptor>;
+  /**
    * A module whose exported functions run in a worker pool (`workerPool`): each call is
    * answered by the least loaded of `workers` threads, beside `api`'s own functions, which run
    * here (a name in both is a `UsageError`). A path, relative to the working directory, or a
@@ -59,6 +66,11 @@ export interface Server {
   readonly url: string;
   /** Connections open now (past their opening). */
   readonly connections: number;
+  /**
+   * Each open connection's calls, streams and references now (see `stats(remote)`), so a leak
+   * shows as a count that does not go back to zero. HTTP requests hold none between requests.
+   */
+  stats(): ConnectionStats[];
   /**
    * Stops accepting, lets calls in flight finish for up to `drainMs` (default 5000), answers new
    * calls meanwhile with `UNAVAILABLE`, then closes every connection. It resolves within
@@ -94,6 +106,7 @@ export async function serveWith(
   const authkey = keyBytes(options.authkey);
   const urls = Array.isArray(options.listen) ? options.listen : [options.listen];
   if (urls.length === 0) throw new UsageError('serve needs at least one listen address');
+  const interceptors = interceptorList(options.use, 'serve');
   // With `module`, a worker pool answers the module's functions (loaded only then).
   const pool =
     options.module === undefined && options.workers === undefined
@@ -111,6 +124,7 @@ export async function serveWith(
     limits,
     logger,
     exposeStack: options.exposeStack === true,
+    interceptors,
   };
   const protocolOptions = {
     role: 'server' as const,
@@ -246,6 +260,7 @@ export async function serveWith(
     get connections() {
       return sessions.size;
     },
+    stats: () => [...sessions].map((session) => session.stats()),
     close,
     [Symbol.asyncDispose]: () => close(),
   };

@@ -9,11 +9,15 @@ import {
   ProtocolError,
   TimeoutError,
 } from './errors.js';
+import type { Identity } from './identity.js';
 import type { Limits } from './limits.js';
 import type { Logger } from './logger.js';
-import { type Outcome, settled } from './outcome.js';
+import { answerMeta, type Outcome, settled } from './outcome.js';
 import {
   type Answer,
+  type AnswererCodec,
+  type CallGroup,
+  type Capabilities,
   type OpeningLink,
   type Protocol,
   type ProtocolConnection,
@@ -21,6 +25,9 @@ import {
   Route,
 } from './protocol/protocol.js';
 import { type AnswerSink, Responder, type ResponderConfig, writeAnswer } from './responder.js';
+import { refusedAnswer, refuseUncarried } from './streams/refusal.js';
+import { RemoteObjects } from './streams/remote-objects.js';
+import type { ConnectionStats } from './streams/stats.js';
 import type { Channel, ChannelReceiver } from './transport/transport.js';
 
 export interface SessionConfig {
@@ -49,6 +56,8 @@ class Pending {
   constructor(
     readonly method: string,
     readonly resolve: (outcome: Outcome) => void,
+    /** The peer's function this call calls (a callback), instead of `method` by name. */
+    readonly reference: number | undefined,
   ) {}
 }
 
@@ -107,6 +116,7 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
   private peerEnded = false;
   private readonly closeListeners: ((error: ConnectionClosedError) => void)[] = [];
   private closedAs: ConnectionClosedError | undefined;
+  private identityOf: Identity | undefined;
   // Opening.
   private readonly early: Uint8Array[] = [];
   private wakeOpening: (() => void) | undefined;
@@ -121,13 +131,35 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
   private spoke = true;
   private quietTicks = 0;
   private drainedSinceTick = false;
+  // Streams and callbacks, where the protocol carries them.
+  private readonly objects: RemoteObjects;
+  private objectsOn = false;
+  /** Where the protocol cannot carry streams and callbacks: how to say so ("the python protocol (…)"). */
+  private refusesObjects: string | undefined;
+  private answerCodec: AnswererCodec | undefined;
 
   constructor(
     private readonly channel: Channel,
     private readonly config: SessionConfig,
   ) {
     this.url = config.url;
-    const { protocol, protocolOptions } = config;
+    const { protocol } = config;
+    this.objects = new RemoteObjects({
+      peer: channel.peer,
+      limits: config.limits,
+      logger: config.logger,
+      exposeStack: config.responder.exposeStack,
+      peerMaxFrame: () => this.peerMaxFrame,
+      sendFrame: (frame) => {
+        if (this.state !== OPEN) return;
+        this.spoke = true;
+        this.channel.send(frame);
+      },
+      congested: () => this.channel.bufferedBytes > config.limits.maxPendingWriteBytes,
+      invoke: (reference, args) => this.call(`callback ${reference}`, args, undefined, reference),
+    });
+    const protocolOptions = { ...config.protocolOptions, hooks: this.objects.hooks };
+    this.protocolOptions = protocolOptions;
     const hasOpening = protocol.hasOpening?.(protocolOptions) ?? true;
     if (hasOpening) {
       const { maxHandshakeBytes, maxFrameBytes } = config.limits;
@@ -143,8 +175,27 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
     return this.channel.peer;
   }
 
+  private readonly protocolOptions: ProtocolOptions;
+
   get isClosed(): boolean {
     return this.state === CLOSED;
+  }
+
+  /**
+   * What the opening proved about the peer: the authkey (both protocols' handshakes are mutual,
+   * so a peer that got through knows the key), and the channel's verified TLS certificate.
+   */
+  get identity(): Identity {
+    this.identityOf ??= Object.freeze({
+      authenticated: this.config.protocolOptions.authkey !== undefined,
+      certificate: this.channel.certificate,
+    });
+    return this.identityOf;
+  }
+
+  /** What the protocol carries on this connection, once it is open. */
+  get capabilities(): Capabilities | undefined {
+    return this.connection?.capabilities;
   }
 
   /** Calls being run for the peer now. */
@@ -169,7 +220,7 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
       next: (what) => this.nextOpeningFrame(what),
     };
     try {
-      const opening = this.config.protocol.open(link, this.config.protocolOptions);
+      const opening = this.config.protocol.open(link, this.protocolOptions);
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(this.openingTimedOut()), limits.handshakeTimeoutMs);
       });
@@ -236,12 +287,23 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
     this.channel.setFrameLimit(limits.maxFrameBytes, 'limits.maxFrameBytes');
     this.window = connection.peer.window ?? Number.POSITIVE_INFINITY;
     this.peerMaxFrame = connection.peer.maxFrameBytes ?? Number.POSITIVE_INFINITY;
+    const caps = connection.capabilities;
+    if (connection.objects && (caps.streams || caps.callbacks)) {
+      this.objects.attach(connection.objects);
+      this.objectsOn = true;
+    } else {
+      this.refusesObjects = `the ${this.config.protocol.name} protocol (${this.config.url})`;
+    }
     if (connection.answerer) {
+      this.answerCodec = this.objectsOn
+        ? this.scopedAnswerer(connection.answerer)
+        : connection.answerer;
       const caps = connection.capabilities;
       this.responder = new Responder(this.config.responder, this, {
         ordered: caps.correlation === 'fifo',
         cancellable: caps.cancel,
         deadlines: this.deadlines,
+        protocol: this.config.protocol.name,
       });
     }
     this.state = OPEN;
@@ -272,6 +334,7 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
   drain(): void {
     this.drainedSinceTick = true;
     this.flushOutbox();
+    this.objects.drain();
   }
 
   /**
@@ -314,6 +377,7 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
     for (const entry of pending) {
       entry.deadline?.cancel();
       entry.cleanup?.();
+      this.objects.callEnded(entry.id);
       entry.resolve({ type: 'failed', error });
     }
   }
@@ -327,38 +391,85 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
             throw new ProtocolError('an answer arrived, and this end makes no calls');
           connection.caller.readAnswers(frame, this.wanted, this.settleAnswer);
           return;
-        case Route.CALLS:
+        case Route.CALLS: {
           if (!connection.answerer || !this.responder) {
             throw new ProtocolError('a call arrived, and this end answers none');
           }
-          this.responder.handle(connection.answerer.readCalls(frame));
+          const group = connection.answerer.readCalls(frame);
+          if (this.objectsOn) this.adopt(group);
+          this.responder.handle(group);
           return;
+        }
         case Route.PING:
           this.channel.send(connection.control!.writePong(connection.control!.nonce(frame)));
           return;
         case Route.PONG:
           return;
+        case Route.OBJECTS:
+          if (!this.objectsOn)
+            throw new ProtocolError('a stream message arrived, and this protocol has none');
+          this.objects.receive(connection.objects!.readObject(frame), frame.length);
+          return;
       }
     } catch (error) {
       // Teardown logs why: the peer broke the protocol, and only this connection pays for it.
       void this.channel.close(error as Error);
+    } finally {
+      // References in a frame that nobody takes (a ping that carried one) are let go.
+      if (this.objectsOn) this.objects.discard();
+    }
+  }
+
+  /** Streams and callbacks in the calls of a frame live as long as their call says. */
+  private adopt(group: CallGroup): void {
+    const objects = this.objects;
+    if (group.batch) {
+      // A channel's batches come only from a peer that writes them by hand: no references in them.
+      objects.discard();
+      return;
+    }
+    const item = group.items[0]!;
+    switch (item.type) {
+      case 'call':
+        objects.callArrived(item.id);
+        objects.adoptCall(item.id);
+        return;
+      case 'notify':
+        objects.adoptNotify();
+        return;
+      case 'cancel':
+        objects.cancelled(item.id);
+        return;
+      case 'invalid':
+        objects.discard();
+        return;
     }
   }
 
   // ---- Calling ----
 
-  async call(method: string, args: readonly unknown[], options?: CallOptions): Promise<unknown> {
-    return settled(await this.start(method, args, options), method, this.peer, () =>
-      this.closedFor(method),
-    );
+  async call(
+    method: string,
+    args: readonly unknown[],
+    options?: CallOptions,
+    reference?: number,
+  ): Promise<unknown> {
+    const outcome = await this.start(method, args, options, reference);
+    answerMeta(outcome, options);
+    return settled(outcome, method, this.peer, () => this.closedFor(method));
   }
 
   private start(
     method: string,
     args: readonly unknown[],
     options: CallOptions | undefined,
+    reference: number | undefined,
   ): Promise<Outcome> {
     if (this.state !== OPEN || this.peerEnded) return Promise.resolve({ type: 'closed' });
+    if (options?.meta !== undefined && !this.connection!.capabilities.meta) {
+      const refused = this.refuseMeta(method, options.meta);
+      if (refused) return Promise.resolve({ type: 'failed', error: refused });
+    }
     const signal = options?.signal;
     if (signal?.aborted) return Promise.resolve({ type: 'aborted', reason: signal.reason });
     let timeout: number | undefined;
@@ -368,7 +479,7 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
       return Promise.resolve({ type: 'failed', error: error as Error });
     }
     return new Promise<Outcome>((resolve) => {
-      const entry = new Pending(method, resolve);
+      const entry = new Pending(method, resolve, reference);
       entry.timeout = timeout;
       if (timeout !== undefined) {
         entry.deadline = this.deadlines.add(timeout, () =>
@@ -398,20 +509,26 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
   ): void {
     const id = this.allocateId();
     let frame: Uint8Array;
-    try {
-      frame = this.connection!.caller!.writeCall({
+    const write = () => {
+      const written = this.connection!.caller!.writeCall({
         id,
         method: entry.method,
         args,
         meta: options?.meta,
         kwargs: options?.kwargs,
         timeoutMs: timeout,
+        reference: entry.reference,
       });
-      if (frame.length > this.peerMaxFrame) {
+      if (written.length > this.peerMaxFrame) {
         throw new LimitError(
-          `the call to '${entry.method}' is ${frame.length} bytes, over the ${this.peerMaxFrame}-byte frame limit of ${this.peer} (its limits.maxFrameBytes)`,
+          `the call to '${entry.method}' is ${written.length} bytes, over the ${this.peerMaxFrame}-byte frame limit of ${this.peer} (its limits.maxFrameBytes)`,
         );
       }
+      return written;
+    };
+    try {
+      if (this.refusesObjects) refuseUncarried(args, this.refusesObjects);
+      frame = this.objectsOn ? this.objects.encode({ kind: 'call', id }, write) : write();
     } catch (error) {
       this.finish(entry);
       entry.resolve({ type: 'failed', error: error as Error });
@@ -432,18 +549,35 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
         `the ${this.config.protocol.name} protocol has no notifications (calls without an answer)`,
       );
     }
-    const frame = connection.caller.writeNotify({
-      method,
-      args,
-      meta: options?.meta,
-      kwargs: options?.kwargs,
-    });
-    if (frame.length > this.peerMaxFrame) {
-      throw new LimitError(
-        `the notification '${method}' is ${frame.length} bytes, over the frame limit of ${this.peer}`,
+    const refused = options?.meta && this.refuseMeta(method, options.meta);
+    if (refused) throw refused;
+    const write = () => {
+      const frame = connection.caller!.writeNotify({
+        method,
+        args,
+        meta: options?.meta,
+        kwargs: options?.kwargs,
+      });
+      if (frame.length > this.peerMaxFrame) {
+        throw new LimitError(
+          `the notification '${method}' is ${frame.length} bytes, over the frame limit of ${this.peer}`,
+        );
+      }
+      return frame;
+    };
+    if (this.refusesObjects) refuseUncarried(args, this.refusesObjects);
+    this.channel.send(this.objectsOn ? this.objects.encode({ kind: 'notify' }, write) : write());
+  }
+
+  /** Metadata where the protocol cannot carry it is refused, never dropped (an empty map is none). */
+  private refuseMeta(method: string, meta: Record<string, string>): Error | undefined {
+    if (this.connection!.capabilities.meta) return undefined;
+    for (const _ in meta) {
+      return new ProtocolError(
+        `the ${this.config.protocol.name} protocol carries no call metadata (meta), so the call to '${method}' was not sent`,
       );
     }
-    this.channel.send(frame);
+    return undefined;
   }
 
   private allocateId(): number {
@@ -463,6 +597,10 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
     this.pending.delete(id);
     this.inFlight--;
     this.finish(entry);
+    if (this.objectsOn) {
+      this.objects.adoptAnswer();
+      this.objects.callEnded(id);
+    }
     entry.resolve(deadlineAnswer(entry, answer) ?? answer);
     this.sendWaiting();
   };
@@ -481,6 +619,7 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
     this.pending.delete(entry.id);
     this.inFlight--;
     this.finish(entry);
+    this.objects.callEnded(entry.id);
     entry.resolve(outcome);
     const connection = this.connection;
     if (connection?.capabilities.cancel && this.state === OPEN) {
@@ -513,14 +652,21 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
 
   /** The responder's sink: the answer to a call that came alone. */
   answer(answer: Answer): void {
-    this.sendAnswer(answer);
+    if (this.objectsOn) this.objects.callSettled(answer.id);
+    this.sendAnswer(this.refusesObjects ? refusedAnswer(answer, this.refusesObjects) : answer);
   }
 
   /** The responder's sink: the answers to one batch, as one frame. */
   batch(answers: readonly Answer[]): void {
-    const codec = this.connection!.answerer!;
+    const codec = this.answerCodec!;
     const frames = answers.map((a) =>
-      writeAnswer(codec, a, this.peerMaxFrame, this.config.logger, this.peer),
+      writeAnswer(
+        codec,
+        this.refusesObjects ? refusedAnswer(a, this.refusesObjects) : a,
+        this.peerMaxFrame,
+        this.config.logger,
+        this.peer,
+      ),
     );
     const frame = codec.writeBatch?.(frames);
     if (frame && frame.length > 0) this.channel.send(frame);
@@ -531,6 +677,51 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
   caller(): unknown {
     this.callerProxy ??= this.config.proxy(this);
     return this.callerProxy;
+  }
+
+  /** The responder's sink: the peer calls a function this end passed it. */
+  invokeReference(reference: number, args: unknown[]): unknown {
+    return this.objects.invokeExport(reference, args);
+  }
+
+  /** The responder's sink: a call of the peer's is over; its callbacks go unless retained. */
+  settled(id: unknown): void {
+    if (this.objectsOn) this.objects.callSettled(id);
+  }
+
+  /**
+   * The answerer, with the references an answer makes kept only when it is sent: an attempt
+   * that fails (or is over the peer's frame limit) forgets them before `writeAnswer` falls back.
+   */
+  private scopedAnswerer(codec: AnswererCodec): AnswererCodec {
+    return {
+      readCalls: (frame) => codec.readCalls(frame),
+      writeBatch: codec.writeBatch?.bind(codec),
+      writeAnswer: (answer) =>
+        this.objects.encode(
+          answer.type === 'result' ? { kind: 'answer', id: answer.id } : { kind: 'error' },
+          () => {
+            const frame = codec.writeAnswer(answer);
+            if (frame.length > this.peerMaxFrame) {
+              throw new LimitError(
+                `the answer is ${frame.length} bytes, over the caller's frame limit of ${this.peerMaxFrame} (limits.maxFrameBytes)`,
+              );
+            }
+            return frame;
+          },
+        ),
+    };
+  }
+
+  /** Calls, streams and references of this connection now: `stats()`. */
+  stats(): ConnectionStats {
+    return {
+      peer: this.peer,
+      open: this.state === OPEN,
+      pendingCalls: this.pending.size + this.waiting.length,
+      runningCalls: this.activeCalls,
+      ...this.objects.counts(),
+    };
   }
 
   private sendAnswer(answer: Answer): void {
@@ -549,7 +740,7 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
       return;
     }
     const frame = writeAnswer(
-      this.connection!.answerer!,
+      this.answerCodec!,
       answer,
       this.peerMaxFrame,
       this.config.logger,
@@ -564,7 +755,7 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
     while (this.outbox.length > 0 && this.channel.bufferedBytes <= limit && this.state === OPEN) {
       const answer = this.outbox.shift()!;
       const frame = writeAnswer(
-        this.connection!.answerer!,
+        this.answerCodec!,
         answer,
         this.peerMaxFrame,
         this.config.logger,
@@ -702,6 +893,7 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
       entry.resolve({ type: 'closed' });
     }
     this.responder?.close(closed);
+    this.objects.close(closed);
     for (const listener of this.closeListeners.splice(0)) listener(closed);
   }
 }

@@ -8,11 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   AuthenticationError,
   acceptsKwargs,
+  type Callback,
   type CallContext,
+  type ClientInterceptor,
   CodecError,
   type ConnectOptions,
   callWithKwargs,
@@ -25,11 +27,15 @@ import {
   ProtocolError,
   type ProtocolName,
   RemoteError,
+  release,
   type ServeOptions,
   type Server,
+  type ServerCall,
+  type ServerInterceptor,
   serve,
   serveChild,
   serveWorker,
+  stats,
   TimeoutError,
   withContext,
   withOptions,
@@ -39,6 +45,7 @@ import { makeCerts, opensslAvailable, type TestCerts } from './helpers/certs.js'
 
 const recorded: unknown[] = [];
 let aborts = 0;
+let producersStopped = 0;
 
 const api = {
   add: (x: number, y: number) => x + y,
@@ -67,7 +74,90 @@ const api = {
     await new Promise((resolve) => setTimeout(resolve, ms));
     return value;
   },
+  count: async function* (n: number) {
+    try {
+      for (let i = 1; i <= n; i++) yield i;
+    } finally {
+      producersStopped++;
+    }
+  },
+  failAt: async function* (n: number) {
+    for (let i = 1; i < n; i++) yield i;
+    throw new RangeError(`failed at ${n}`);
+  },
+  sum: async (items: AsyncIterable<number>) => {
+    let total = 0;
+    for await (const n of items) total += n;
+    return total;
+  },
+  double: async function* (items: AsyncIterable<number>) {
+    for await (const n of items) yield 2 * n;
+  },
+  progress: async (steps: number, onStep: Callback<(step: number) => number>) => {
+    let total = 0;
+    for (let step = 1; step <= steps; step++) total += await onStep(step);
+    return total;
+  },
+  tagged: withContext((call: CallContext, value: string) => {
+    call.responseMeta.etag = `"${value}"`;
+    return `${value} for ${call.state.user ?? 'nobody'}`;
+  }),
 };
+
+/** What the servers' interceptor saw of each call, in order. */
+interface Intercepted {
+  kind: ServerCall['kind'];
+  method: string;
+  args: unknown[];
+  meta: Record<string, string>;
+  authenticated: boolean;
+  protocol: string;
+  outcome?: { result: unknown } | { error: string };
+}
+const intercepted: Intercepted[] = [];
+/** Every server of the matrix runs it: it records, refuses add(-1, -1), and enriches. */
+const serverInterceptor: ServerInterceptor = async (call, next) => {
+  const seen: Intercepted = {
+    kind: call.kind,
+    method: call.method,
+    args: [...call.args],
+    meta: { ...call.meta },
+    authenticated: call.identity.authenticated,
+    protocol: call.protocol,
+  };
+  intercepted.push(seen);
+  if (call.method === 'add' && call.args[0] === -1 && call.args[1] === -1) {
+    seen.outcome = { error: 'refused' };
+    throw new RemoteError({ name: 'PermissionError', message: 'add(-1, -1) is refused here' });
+  }
+  if (call.meta.traceparent) {
+    call.state.user = `trace ${call.meta.traceparent.split('-')[1]}`;
+    call.responseMeta['server-timing'] = 'app;dur=1';
+  }
+  try {
+    const result = await next();
+    seen.outcome = { result };
+    return result;
+  } catch (error) {
+    seen.outcome = { error: (error as Error).message };
+    throw error;
+  }
+};
+const seenFor = (method: string, first: unknown) =>
+  intercepted.filter((s) => s.method === method && s.args[0] === first);
+
+const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+/** A client interceptor that passes W3C trace context and keeps what came back. */
+function tracing(answers: Readonly<Record<string, string>>[]): ClientInterceptor {
+  return async (call, next) => {
+    call.meta.traceparent = TRACEPARENT;
+    try {
+      return await next();
+    } finally {
+      if (call.responseMeta) answers.push(call.responseMeta);
+    }
+  };
+}
 type Remote = Awaited<ReturnType<typeof connect<typeof api>>>;
 
 const KEY = 'conformance';
@@ -91,7 +181,8 @@ interface Transport {
 interface Opened {
   remote: Remote;
   url: string;
-  reconnect(options: ConnectOptions): Promise<unknown>;
+  /** Another connection to the same end (a child's stdio carries one: it rejects). */
+  reconnect(options: ConnectOptions): Promise<Remote>;
   close(): Promise<void>;
 }
 
@@ -164,6 +255,7 @@ function localTransports(): Transport[] {
     authkey: KEY,
     protocol,
     logger: false as const,
+    use: serverInterceptor,
   });
   return [
     {
@@ -176,7 +268,7 @@ function localTransports(): Transport[] {
         return {
           remote,
           url: 'worker:port',
-          reconnect: (o) => connectWorker(port2, o),
+          reconnect: (o) => connectWorker<typeof api>(port2, o),
           async close() {
             await close(remote);
             await server.close();
@@ -195,7 +287,7 @@ function localTransports(): Transport[] {
         return {
           remote,
           url: `worker:${worker.threadId}`,
-          reconnect: (o) => connectWorker(worker, o),
+          reconnect: (o) => connectWorker<typeof api>(worker, o),
           async close() {
             await close(remote);
             await server.close();
@@ -248,7 +340,7 @@ function localTransports(): Transport[] {
     return {
       remote,
       url: `child:${child.pid}`,
-      reconnect: (o) => connectChild(child, o),
+      reconnect: (o) => connectChild<typeof api>(child, o),
       async close() {
         await endChild(child, remote);
         await server.close();
@@ -272,12 +364,46 @@ interface Scenario {
     remote: Remote,
     url: string,
     options: ConnectOptions,
-    reconnect: (options: ConnectOptions) => Promise<unknown>,
+    reconnect: (options: ConnectOptions) => Promise<Remote>,
   ): Promise<void>;
 }
 
 const channel = (transport: string) => transport !== 'http' && transport !== 'https';
+/** A child's stdio carries one connection: scenarios that open another do not apply there. */
+const reconnects = (transport: string) => transport !== 'stdio';
+/**
+ * Over a child's stdio the api is exposed by this end's client (`expose`), which has no server
+ * interceptors; everywhere else a server answers it, with the matrix's interceptor.
+ */
+const served = (transport: string) => transport !== 'stdio';
+/** Rows whose far end is a relay back to this process (`test/workers/fixtures/relay.js`). */
+const relayed = (transport: string) => ['worker', 'child', 'stdio'].includes(transport);
 const native = (protocol: ProtocolName) => protocol === 'farcall';
+/** Streams and callbacks: the native protocol on a channel carries them, nothing else does. */
+const references = (protocol: ProtocolName, transport: string) =>
+  native(protocol) && channel(transport);
+
+async function* upTo(n: number): AsyncGenerator<number> {
+  for (let i = 1; i <= n; i++) yield i;
+}
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of iterable) items.push(item);
+  return items;
+}
+
+/** Nothing left open on this connection: no stream, no reference, no call. */
+async function expectIdle(remote: Remote): Promise<void> {
+  // A round trip: what was sent before it (a STOP, a release) has been read there.
+  await remote.add(0, 0);
+  expect(stats(remote)).toMatchObject({
+    open: true,
+    pendingCalls: 0,
+    streams: { outgoing: 0, incoming: 0 },
+    references: { exported: 0, imported: 0 },
+  });
+}
 
 /** Values both protocols carry exactly (the Python one through pickle, as Python types). */
 const sharedValues: unknown[] = [
@@ -394,14 +520,226 @@ const scenarios: Scenario[] = [
     name: 'fails a call whose arguments cannot be sent, alone, and goes on',
     applies: native,
     run: async (remote) => {
-      await expect(invoke(remote, 'echo', [() => 1])).rejects.toBeInstanceOf(CodecError);
+      await expect(invoke(remote, 'echo', [Symbol('x')])).rejects.toBeInstanceOf(CodecError);
       expect(await remote.add(1, 1)).toBe(2);
     },
   },
   {
+    name: 'streams a result to its end, as an async iterable',
+    applies: references,
+    run: async (remote) => {
+      expect(await collect(await remote.count(300))).toEqual(
+        Array.from({ length: 300 }, (_, i) => i + 1),
+      );
+      await expectIdle(remote);
+    },
+  },
+  {
+    name: "leaving a stream's loop early stops the producer: its finally runs",
+    applies: references,
+    run: async (remote) => {
+      const before = producersStopped;
+      for await (const i of await remote.count(1_000_000)) if (i === 5) break;
+      await expect.poll(() => producersStopped, { timeout: 5000 }).toBe(before + 1);
+      const stream = await remote.count(1_000_000);
+      await stream.next();
+      release(stream);
+      await expect.poll(() => producersStopped, { timeout: 5000 }).toBe(before + 2);
+      await expectIdle(remote);
+    },
+  },
+  {
+    name: 'an error in a stream reaches the consumer as a RemoteError where it happened',
+    applies: references,
+    run: async (remote) => {
+      const seen: number[] = [];
+      const error = await (async () => {
+        for await (const i of await remote.failAt(4)) seen.push(i);
+      })().catch((e: unknown) => e);
+      expect(seen).toEqual([1, 2, 3]);
+      expect(error).toBeInstanceOf(RemoteError);
+      expect(error).toMatchObject({ name: 'RangeError', message: 'failed at 4' });
+      await expectIdle(remote);
+    },
+  },
+  {
+    name: 'carries stream arguments (an async iterable, a ReadableStream) and both directions at once',
+    applies: references,
+    run: async (remote) => {
+      expect(await remote.sum(upTo(500))).toBe(125_250);
+      const readable = new ReadableStream<number>({
+        start(controller) {
+          controller.enqueue(20);
+          controller.enqueue(22);
+          controller.close();
+        },
+      });
+      expect(await remote.sum(readable)).toBe(42);
+      expect(await collect(await remote.double(upTo(300)))).toEqual(
+        Array.from({ length: 300 }, (_, i) => 2 * (i + 1)),
+      );
+      await expectIdle(remote);
+    },
+  },
+  {
+    name: 'calls a callback back during the call, and releases it at the end',
+    applies: references,
+    run: async (remote) => {
+      const steps: number[] = [];
+      const total = await remote.progress(5, (step) => {
+        steps.push(step);
+        return step * 10;
+      });
+      expect(steps).toEqual([1, 2, 3, 4, 5]);
+      expect(total).toBe(150);
+      await expectIdle(remote);
+    },
+  },
+  {
+    name: 'refuses streams and callbacks where they cannot be carried, with a CodecError saying where',
+    applies: (protocol, transport) => !references(protocol, transport),
+    run: async (remote) => {
+      const stream = await remote.sum(upTo(3)).catch((e: unknown) => e);
+      expect(stream).toBeInstanceOf(CodecError);
+      expect((stream as Error).message).toMatch(
+        /cannot send an async iterable: streams are not supported over (HTTP|the python protocol)/,
+      );
+      const callback = await remote.progress(1, () => 1).catch((e: unknown) => e);
+      expect(callback).toBeInstanceOf(CodecError);
+      expect((callback as Error).message).toMatch(
+        /cannot send a function: callbacks are not supported/,
+      );
+      // A stream result: the caller hears why, as an error from the server.
+      const result = await remote.count(3).catch((e: unknown) => e);
+      expect(result).toBeInstanceOf(RemoteError);
+      expect((result as Error).message).toMatch(/streams are not supported over/);
+      expect(await remote.add(1, 2)).toBe(3);
+    },
+  },
+  {
+    name: 'server interceptors see each call: method, arguments, identity, protocol, result',
+    applies: (_protocol, transport) => served(transport),
+    run: async (remote, _url, options) => {
+      expect(await remote.add(20, 22)).toBe(42);
+      expect(seenFor('add', 20)).toEqual([
+        {
+          kind: 'call',
+          method: 'add',
+          args: [20, 22],
+          meta: {},
+          authenticated: true,
+          protocol: options.protocol ?? 'farcall',
+          outcome: { result: 42 },
+        },
+      ]);
+    },
+  },
+  {
+    name: 'server interceptors see the error of a function that throws',
+    applies: (_protocol, transport) => served(transport),
+    run: async (remote) => {
+      const before = intercepted.length;
+      await expect(remote.fail()).rejects.toBeInstanceOf(RemoteError);
+      expect(intercepted.slice(before).map((s) => s.outcome)).toEqual([
+        { error: 'unsupported operand' },
+      ]);
+    },
+  },
+  {
+    name: 'a server interceptor rejects a call: the caller gets its error, the function never runs',
+    applies: (_protocol, transport) => served(transport),
+    run: async (remote) => {
+      const error = await remote.add(-1, -1).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RemoteError);
+      expect(error).toMatchObject({ name: 'PermissionError' });
+      expect((error as Error).message).toContain('add(-1, -1) is refused here');
+      expect(await remote.add(1, 2)).toBe(3);
+    },
+  },
+  {
+    name: 'server interceptors run around notifications too',
+    // A relay (worker, child, stdio rows) forwards a notification as a call.
+    applies: (protocol, transport) => native(protocol) && !relayed(transport),
+    run: async (remote) => {
+      notify(remote, 'record', 'intercepted');
+      await expect.poll(() => seenFor('record', 'intercepted').length).toBe(1);
+      expect(seenFor('record', 'intercepted')[0]).toMatchObject({ kind: 'notify' });
+    },
+  },
+  {
+    name: 'W3C traceparent passes from a client interceptor to a server interceptor, and response metadata back',
+    applies: (protocol, transport) => native(protocol) && reconnects(transport),
+    run: async (_remote, _url, options, reconnect) => {
+      const answers: Readonly<Record<string, string>>[] = [];
+      const traced = await reconnect({ ...options, use: tracing(answers) });
+      try {
+        expect(await traced.tagged('v1')).toBe('v1 for trace 4bf92f3577b34da6a3ce929d0e0e4736');
+        expect(seenFor('tagged', 'v1')[0]!.meta).toEqual({ traceparent: TRACEPARENT });
+        expect(answers).toEqual([{ etag: '"v1"', 'server-timing': 'app;dur=1' }]);
+        let read: Readonly<Record<string, string>> | undefined;
+        await withOptions(traced, { onResponseMeta: (meta) => (read = meta) }).tagged('v2');
+        expect(read).toEqual({ etag: '"v2"', 'server-timing': 'app;dur=1' });
+      } finally {
+        await close(traced);
+      }
+    },
+  },
+  {
+    name: 'sends the connection meta with every call',
+    applies: (protocol, transport) => native(protocol) && reconnects(transport),
+    run: async (_remote, _url, options, reconnect) => {
+      const named = await reconnect({ ...options, meta: { client: 'matrix' } });
+      try {
+        await named.add(30, 1);
+        await withOptions(named, { meta: { user: 'ada' } }).add(31, 1);
+        expect([...seenFor('add', 30), ...seenFor('add', 31)].map((s) => s.meta)).toEqual([
+          { client: 'matrix' },
+          { client: 'matrix', user: 'ada' },
+        ]);
+      } finally {
+        await close(named);
+      }
+    },
+  },
+  {
+    name: 'client interceptors run on every protocol: they change arguments and retry',
+    applies: (_protocol, transport) => reconnects(transport),
+    run: async (_remote, _url, options, reconnect) => {
+      let tries = 0;
+      const retryOnce: ClientInterceptor = async (call, next) => {
+        call.args = call.args.map((a) => (a as number) + 100);
+        try {
+          tries++;
+          return await next();
+        } catch {
+          tries++;
+          call.args = [1, 1];
+          return next();
+        }
+      };
+      const wrapped = await reconnect({ ...options, use: retryOnce });
+      try {
+        expect(await wrapped.add(1, 2)).toBe(203);
+        // -101 + 100 is -1: refused by the server's interceptor, then retried with (1, 1).
+        expect(await wrapped.add(-101, -101)).toBe(2);
+        expect(tries).toBe(3);
+      } finally {
+        await close(wrapped);
+      }
+    },
+  },
+  {
+    name: 'refuses call metadata where the protocol carries none, with ProtocolError',
+    applies: (protocol) => !native(protocol),
+    run: async (remote) => {
+      await expect(withOptions(remote, { meta: { user: 'ada' } }).add(1, 1)).rejects.toBeInstanceOf(
+        ProtocolError,
+      );
+    },
+  },
+  {
     name: 'refuses a wrong authkey with AuthenticationError',
-    // A child's stdio carries one connection: there is no second one to refuse.
-    applies: (_protocol, transport) => transport !== 'stdio',
+    applies: (_protocol, transport) => reconnects(transport),
     run: async (_remote, _url, options, reconnect) => {
       await expect(reconnect({ ...options, authkey: 'wrong' })).rejects.toBeInstanceOf(
         AuthenticationError,
@@ -431,6 +769,7 @@ for (const transport of transports) {
           authkey: KEY,
           protocol,
           logger: false,
+          use: serverInterceptor,
           ...transport.serve,
         });
         const url = server.urls[0]!;
@@ -438,7 +777,7 @@ for (const transport of transports) {
         opened = {
           remote,
           url,
-          reconnect: (o) => connect(url, o),
+          reconnect: (o) => connect<typeof api>(url, o),
           async close() {
             await close(remote);
             await server.close();
@@ -446,6 +785,9 @@ for (const transport of transports) {
         };
       });
       afterAll(() => opened.close());
+      beforeEach(() => {
+        intercepted.length = 0;
+      });
       for (const scenario of scenarios) {
         if (scenario.applies && !scenario.applies(protocol, transport.name)) continue;
         it(scenario.name, () => scenario.run(opened.remote, opened.url, options, opened.reconnect));

@@ -69,11 +69,12 @@ export function parseCount(text: string, flag: string): number {
  * `[key, value]` pairs (keys need not be strings); Set → array; RegExp → `"/src/flags"`;
  * Error → `{"name", "message"}`; a cycle back to an enclosing value → `"[Circular]"`.
  */
-export function formatResult(value: unknown): string {
-  return write(value, '', new Set());
+export function formatResult(value: unknown, compact = false): string {
+  return write(value, compact ? undefined : '', new Set());
 }
 
-function write(value: unknown, indent: string, ancestors: Set<object>): string {
+/** `indent` undefined: all on one line (a stream's items, one per line). */
+function write(value: unknown, indent: string | undefined, ancestors: Set<object>): string {
   switch (typeof value) {
     case 'undefined':
       return 'null';
@@ -98,16 +99,20 @@ function write(value: unknown, indent: string, ancestors: Set<object>): string {
   const shaped = shape(value);
   if (typeof shaped === 'string' || shaped === null) return JSON.stringify(shaped);
   ancestors.add(value);
-  const inner = `${indent}  `;
+  const inner = indent === undefined ? undefined : `${indent}  `;
+  const open = inner === undefined ? '' : `\n${inner}`;
+  const between = inner === undefined ? ',' : `,\n${inner}`;
+  const close = indent === undefined ? '' : `\n${indent}`;
+  const colon = indent === undefined ? ':' : ': ';
   let text: string;
   if (Array.isArray(shaped)) {
-    const items = shaped.map((item) => inner + write(item, inner, ancestors));
-    text = items.length === 0 ? '[]' : `[\n${items.join(',\n')}\n${indent}]`;
+    const items = shaped.map((item) => write(item, inner, ancestors));
+    text = items.length === 0 ? '[]' : `[${open}${items.join(between)}${close}]`;
   } else {
     const items = shaped.entries.map(
-      ([key, item]) => `${inner}${JSON.stringify(key)}: ${write(item, inner, ancestors)}`,
+      ([key, item]) => `${JSON.stringify(key)}${colon}${write(item, inner, ancestors)}`,
     );
-    text = items.length === 0 ? '{}' : `{\n${items.join(',\n')}\n${indent}}`;
+    text = items.length === 0 ? '{}' : `{${open}${items.join(between)}${close}}`;
   }
   ancestors.delete(value);
   return text;

@@ -33,6 +33,8 @@ Examples:
   $ farcall call unix:/tmp/api.sock math.mul 4 5 --timeout 2000
   $ farcall call tcp://127.0.0.1:8000 scale 2 --kwargs '{"factor": 3}'
 
+A stream result prints one line of JSON per item, as they come.
+
 Exit codes: 0 result printed, 1 the remote function threw (its name and message on stderr),
 2 usage, connection, authentication or timeout failure.`,
   );
@@ -47,7 +49,12 @@ Exit codes: 0 result printed, 1 the remote function threw (its name and message 
           ? invoke(remote, method, args, { timeout })
           : callWithKwargs(remote, method, args, kwargs, { timeout }),
       );
-      process.stdout.write(`${formatResult(result)}\n`);
+      if (isAsyncIterable(result)) {
+        // A stream: one line of JSON per item, as it comes (a failure mid-way is a remote error).
+        for await (const item of result) process.stdout.write(`${formatResult(item, true)}\n`);
+      } else {
+        process.stdout.write(`${formatResult(result)}\n`);
+      }
     } finally {
       await close(remote);
     }
@@ -56,4 +63,12 @@ Exit codes: 0 result printed, 1 the remote function threw (its name and message 
 
 interface CallFlags extends ClientFlags {
   kwargs?: string;
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function'
+  );
 }

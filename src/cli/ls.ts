@@ -1,6 +1,15 @@
 /** `farcall ls URL`: the methods a server answers for, one per line. */
 import type { Command } from 'commander';
-import { close, listMethods, RemoteError, withOptions } from '../index.js';
+import {
+  close,
+  DESCRIBE_METHODS,
+  invoke,
+  listMethods,
+  RemoteError,
+  withOptions,
+} from '../index.js';
+import { formatResult } from './args.js';
+import { describeLine } from './describe-text.js';
 import {
   addClientOptions,
   type ClientFlags,
@@ -9,28 +18,38 @@ import {
   startDeadline,
 } from './remote.js';
 
-/** Registers `ls`. Prints the sorted method names (`math.mul`), one per line. */
+/**
+ * Registers `ls`. Prints the sorted method names (`math.mul`), one per line; with `--long`, a
+ * signature per line from `$farcall.describe` (typed from the schemas of functions defined
+ * with `method`); with `--json`, that description as JSON.
+ */
 export function addLsCommand(program: Command): void {
   const command = program
     .command('ls')
     .description('list the methods the server at URL answers for, one per line, sorted')
-    .argument('<url>', 'server address: tcp://HOST:PORT, tls://HOST:PORT or unix:/PATH');
+    .argument('<url>', 'server address: tcp://HOST:PORT, tls://HOST:PORT or unix:/PATH')
+    .option('-l, --long', 'one signature per line: parameters, types from schemas, errors')
+    .option('--json', "print the server's description of its methods as JSON (JSON Schema types)");
   addClientOptions(command).addHelpText(
     'after',
     `
 Examples:
   $ farcall ls tcp://127.0.0.1:8000
+  $ farcall ls tcp://127.0.0.1:8000 --long      # add(x: number, y: number): number
   $ FARCALL_AUTHKEY=secret farcall ls unix:/tmp/api.sock
 
 Exit codes: 0 listed, 1 the server refused the listing, 2 usage, connection, authentication
 or timeout failure.`,
   );
-  command.action(async (url: string, flags: ClientFlags) => {
+  command.action(async (url: string, flags: LsFlags) => {
     const deadline = startDeadline(flags.timeout);
     const remote = await openRemote(url, flags, deadline);
+    const described = flags.long === true || flags.json === true;
     try {
-      const methods = await callBefore(deadline, `from ${url} to the method list`, (timeout) =>
-        listMethods(withOptions(remote, { timeout })),
+      const answer = await callBefore(deadline, `from ${url} to the method list`, (timeout) =>
+        described
+          ? invoke(remote, DESCRIBE_METHODS, [], { timeout })
+          : listMethods(withOptions(remote, { timeout })),
       ).catch((error: unknown) => {
         // A recipe-style Python server looks the built-in name up in its dict of functions.
         if (
@@ -45,9 +64,20 @@ or timeout failure.`,
         }
         throw error;
       });
-      process.stdout.write(methods.map((m) => `${m}\n`).join(''));
+      if (flags.json) process.stdout.write(`${formatResult(answer)}\n`);
+      else if (!described) process.stdout.write((answer as string[]).map((m) => `${m}\n`).join(''));
+      else if (!Array.isArray(answer)) {
+        throw new RemoteError({
+          message: 'the server answered its description with something else',
+        });
+      } else process.stdout.write(answer.map((info) => `${describeLine(info)}\n`).join(''));
     } finally {
       await close(remote);
     }
   });
+}
+
+interface LsFlags extends ClientFlags {
+  long?: boolean;
+  json?: boolean;
 }

@@ -24,8 +24,25 @@ import { skipValue } from './msgpack-skip.js';
  */
 export class MsgpackReader {
   private readonly decoder: Decoder;
-  /** Levels of arrays entered with `arrayHeader`. */
-  private level = 0;
+  /**
+   * Values still expected by each array entered with `arrayHeader`, innermost last: an array
+   * whose last value was read is left, so a batch of many messages stays one level deep.
+   */
+  private readonly remaining: number[] = [];
+
+  private get level(): number {
+    return this.remaining.length;
+  }
+
+  /** One value was read: it fills a slot, which may complete arrays up the stack. */
+  private filled(): void {
+    const stack = this.remaining;
+    while (stack.length > 0) {
+      const top = stack.length - 1;
+      if (--stack[top]! > 0) return;
+      stack.pop();
+    }
+  }
 
   constructor(bytes: Uint8Array, options: CodecOptions) {
     this.decoder = new Decoder(bytes, options);
@@ -58,7 +75,9 @@ export class MsgpackReader {
       else if (b === 0xdc) length = d.u16();
       else if (b === 0xdd) length = d.u32();
       else throw d.unexpected('an array', at);
-      d.open(++this.level, length);
+      d.open(this.level + 1, length);
+      if (length === 0) this.filled();
+      else this.remaining.push(length);
       return length;
     } catch (error) {
       throw decodingFailure(error);
@@ -95,7 +114,9 @@ export class MsgpackReader {
   /** Builds the next value. */
   value(): unknown {
     try {
-      return this.decoder.value(this.level + 1);
+      const value = this.decoder.value(this.level + 1);
+      this.filled();
+      return value;
     } catch (error) {
       throw decodingFailure(error);
     }
@@ -108,6 +129,7 @@ export class MsgpackReader {
   skip(): void {
     try {
       skipValue(this.decoder, this.level + 1);
+      this.filled();
     } catch (error) {
       throw decodingFailure(error);
     }

@@ -13,6 +13,7 @@ import {
   UsageError,
 } from '../errors.js';
 import { type Logger, resolveLogger } from '../logger.js';
+import type { ConnectionStats } from '../streams/stats.js';
 import { PoolSlot, type SlotSettings } from './pool-slot.js';
 import type { PoolStats, WorkerPoolOptions } from './worker-pool.js';
 
@@ -115,7 +116,31 @@ export class PoolCaller implements Caller {
     slot.session.notify(method, args, options);
   }
 
-  stats(): PoolStats {
+  /**
+   * What `stats(pool.remote)` reports: the threads' connections added up, the calls waiting for a
+   * thread among the pending ones.
+   */
+  stats(): ConnectionStats {
+    const all = this.slots.flatMap((slot) => (slot ? [slot.session.stats()] : []));
+    const sum = (pick: (s: ConnectionStats) => number) => all.reduce((n, s) => n + pick(s), 0);
+    return {
+      peer: this.url,
+      open: !this.closing,
+      pendingCalls: sum((s) => s.pendingCalls) + this.waiting.length,
+      runningCalls: sum((s) => s.runningCalls),
+      streams: {
+        outgoing: sum((s) => s.streams.outgoing),
+        incoming: sum((s) => s.streams.incoming),
+      },
+      references: {
+        exported: sum((s) => s.references.exported),
+        imported: sum((s) => s.references.imported),
+      },
+    };
+  }
+
+  /** The pool's own counts (`pool.stats()`). */
+  poolStats(): PoolStats {
     return {
       workers: this.slots.flatMap((slot) =>
         slot ? [{ threadId: slot.threadId, inFlight: slot.inFlight, calls: slot.calls }] : [],

@@ -109,7 +109,7 @@ export async function workerPool<T = unknown>(
   ) as Remote<T>;
   return {
     remote,
-    stats: () => caller.stats(),
+    stats: () => caller.poolStats(),
     close: () => caller.close(),
     [Symbol.asyncDispose]: () => caller.close(),
   };

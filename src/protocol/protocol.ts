@@ -12,6 +12,7 @@
  * A channel where both ends may call (the native protocol) has both codecs on each end, and
  * `route` says which one reads a frame.
  */
+import type { ValueHooks } from '../codec/codec.js';
 import type { Limits } from '../limits.js';
 
 /** The error shape that crosses the wire: what `RemoteError` is built from. */
@@ -41,6 +42,11 @@ export interface OutgoingCall {
   readonly meta?: Readonly<Record<string, string>> | undefined;
   /** Milliseconds the caller will wait, measured from when the call was sent. */
   readonly timeoutMs?: number | undefined;
+  /**
+   * Calls a function the other end passed over (a callback, by its reference id) instead of a
+   * method by name; only where `capabilities.callbacks`.
+   */
+  readonly reference?: number | undefined;
 }
 
 export interface OutgoingNotify {
@@ -61,6 +67,8 @@ export interface IncomingCall {
   readonly kwargs?: Record<string, unknown> | undefined;
   readonly meta?: Readonly<Record<string, string>> | undefined;
   readonly timeoutMs?: number | undefined;
+  /** A call of a function this end passed over (its reference id), not of a method by name. */
+  readonly reference?: number | undefined;
 }
 
 export interface IncomingNotify {
@@ -91,10 +99,23 @@ export interface CallGroup {
   readonly batch: boolean;
 }
 
-/** An answer, both as the answering side writes it and as the calling side reads it. */
+/**
+ * An answer, both as the answering side writes it and as the calling side reads it. `meta` is
+ * the response metadata the function set (`call.responseMeta`), where there is any.
+ */
 export type Answer =
-  | { readonly type: 'result'; readonly id: unknown; readonly value: unknown }
-  | { readonly type: 'error'; readonly id: unknown; readonly error: WireError };
+  | {
+      readonly type: 'result';
+      readonly id: unknown;
+      readonly value: unknown;
+      readonly meta?: Readonly<Record<string, string>> | undefined;
+    }
+  | {
+      readonly type: 'error';
+      readonly id: unknown;
+      readonly error: WireError;
+      readonly meta?: Readonly<Record<string, string>> | undefined;
+    };
 
 export interface CallerCodec {
   /** Throws `CodecError`/`LimitError` for arguments that cannot be written; nothing is sent. */
@@ -138,8 +159,37 @@ export interface ControlCodec {
   nonce(frame: Uint8Array): number;
 }
 
+/**
+ * The messages of streams and references, apart from calls of a reference (which are calls):
+ * a stream's items, end, failure, credit and stop, and a reference kept or let go.
+ */
+export type ObjectMessage =
+  | { readonly type: 'item'; readonly stream: number; readonly value: unknown }
+  | { readonly type: 'end'; readonly stream: number }
+  | { readonly type: 'fail'; readonly stream: number; readonly error: WireError }
+  | {
+      readonly type: 'credit';
+      readonly stream: number;
+      readonly items: number;
+      readonly bytes: number;
+    }
+  | { readonly type: 'stop'; readonly stream: number }
+  | { readonly type: 'retain'; readonly reference: number }
+  | { readonly type: 'release'; readonly reference: number };
+
+/**
+ * Writes and reads the messages of streams and references (only where `capabilities.streams`
+ * or `capabilities.callbacks`). The writers throw `CodecError`/`LimitError` for an item that
+ * cannot be written; `readObject` throws `ProtocolError`/`CodecError`/`LimitError` for a frame
+ * that cannot be read (the channel closes).
+ */
+export interface ObjectCodec {
+  writeObject(message: ObjectMessage): Uint8Array;
+  readObject(frame: Uint8Array): ObjectMessage;
+}
+
 /** What `route` says a frame is. */
-export const Route = { CALLS: 0, ANSWERS: 1, PING: 2, PONG: 3 } as const;
+export const Route = { CALLS: 0, ANSWERS: 1, PING: 2, PONG: 3, OBJECTS: 4 } as const;
 export type Route = (typeof Route)[keyof typeof Route];
 
 /**
@@ -177,6 +227,8 @@ export interface ProtocolConnection {
   readonly caller: CallerCodec | undefined;
   readonly answerer: AnswererCodec | undefined;
   readonly control: ControlCodec | undefined;
+  /** Streams and references, where the protocol carries them. */
+  readonly objects?: ObjectCodec | undefined;
   /** Which codec reads a frame, on channels where both directions share the frames. */
   route(frame: Uint8Array): Route;
   readonly capabilities: Capabilities;
@@ -195,6 +247,13 @@ export interface ProtocolOptions {
   readonly references?: boolean | undefined;
   /** Whether this end answers calls (a server, or a client that exposes functions). */
   readonly answers: boolean;
+  /**
+   * How this connection's values carry streams and functions (the session's reference table,
+   * which turns them into references); a protocol whose codec has hooks passes them on.
+   */
+  readonly hooks?: ValueHooks | undefined;
+  /** Where this connection goes, for errors that say what cannot be carried there. */
+  readonly where?: string | undefined;
   /** Protocol-specific options, passed through from `serve`/`connect` (`python`). */
   readonly [option: string]: unknown;
 }

@@ -8,6 +8,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { AbortError, ConnectionClosedError, UsageError } from '../errors.js';
+import { peerCertificate } from './peer-certificate.js';
 import type {
   Exchange,
   ExchangeResponse,
@@ -132,6 +133,9 @@ function listen(url: string, options: ListenOptions): Promise<Listener> {
       contentType: headers['content-type'] ?? '',
       headers,
       peer: `${socket.remoteAddress}:${socket.remotePort}`,
+      get certificate() {
+        return peerCertificate(socket);
+      },
       signal: abort.signal,
       connection: socket,
     };

@@ -1,6 +1,8 @@
 import type { Socket } from 'node:net';
 import { LimitError, ProtocolError } from '../errors.js';
+import type { PeerCertificate } from '../identity.js';
 import { FrameDecoder, frameHeader } from './framer.js';
+import { peerCertificate } from './peer-certificate.js';
 import type { Channel, ChannelReceiver } from './transport.js';
 
 /** Frames smaller than this are copied into one buffer per flush; larger ones are written as is. */
@@ -40,6 +42,11 @@ export class SocketChannel implements Channel {
   private closeError: Error | undefined;
   private resolveDone!: (error: Error | undefined) => void;
   private closeReported = false;
+
+  /** A TLS socket's verified client certificate; read when asked (interceptors, contexts). */
+  get certificate(): PeerCertificate | undefined {
+    return peerCertificate(this.socket);
+  }
 
   constructor(
     private readonly socket: Socket,

@@ -10,6 +10,8 @@
  *   request (an HTTP POST). Calls ride in the request body, answers in the response body.
  */
 
+import type { PeerCertificate } from '../identity.js';
+
 /** What a channel delivers to the one receiver attached to it. */
 export interface ChannelReceiver {
   /**
@@ -50,6 +52,8 @@ export interface ChannelReceiver {
 export interface Channel {
   /** The peer, for logs and messages: `127.0.0.1:51234`, `ws://host/path`, `memory://a`. */
   readonly peer: string;
+  /** The peer's TLS client certificate, where TLS verified one (`peer-certificate.ts`). */
+  readonly certificate?: PeerCertificate | undefined;
   attach(receiver: ChannelReceiver): void;
   send(frame: Uint8Array): void;
   /** Bytes given to `send` and not yet handed to the operating system (or the peer). */
@@ -106,6 +110,8 @@ export interface IncomingExchange {
   /** Header names in lower case. */
   readonly headers: Readonly<Record<string, string>>;
   readonly peer: string;
+  /** The requester's TLS client certificate, where TLS verified one (`peer-certificate.ts`). */
+  readonly certificate?: PeerCertificate | undefined;
   /** Aborts when the requester goes away before the answer is sent. */
   readonly signal: AbortSignal;
   /** Identifies the underlying connection, for per-connection admission (keep-alive). */

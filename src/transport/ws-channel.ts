@@ -4,6 +4,7 @@
  * and the server side of a `ws` connection.
  */
 import { LimitError, ProtocolError } from '../errors.js';
+import type { PeerCertificate } from '../identity.js';
 import type { Channel, ChannelReceiver } from './transport.js';
 
 /** The part of the WebSocket API this channel uses (browsers' and the `ws` package's). */
@@ -51,10 +52,15 @@ export class WebSocketChannel implements Channel {
   private held: Uint8Array[] = [];
   private polling = false;
 
+  /**
+   * `certificate` is the client's verified TLS certificate, for a wss:// server that asked for
+   * one.
+   */
   constructor(
     private readonly socket: WebSocketLike,
     readonly peer: string,
     maxFrameBytes: number,
+    readonly certificate?: PeerCertificate | undefined,
   ) {
     this.maxFrame = maxFrameBytes;
     this.done = new Promise((resolve) => {

@@ -8,6 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { WebSocket, WebSocketServer } from 'ws';
 import { AbortError, ConnectionClosedError, UsageError } from '../errors.js';
+import { peerCertificate } from './peer-certificate.js';
 import type { Listener, ListenOptions, TransportModule } from './transport.js';
 import { WebSocketChannel, type WebSocketLike } from './ws-channel.js';
 
@@ -59,7 +60,14 @@ function listen(url: string, options: ListenOptions): Promise<Listener> {
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
       const peer = `${request.socket.remoteAddress}:${request.socket.remotePort}`;
-      onChannel(new WebSocketChannel(ws as unknown as WebSocketLike, peer, options.maxFrameBytes));
+      const certificate = peerCertificate(request.socket);
+      const channel = new WebSocketChannel(
+        ws as unknown as WebSocketLike,
+        peer,
+        options.maxFrameBytes,
+        certificate,
+      );
+      onChannel(channel);
     });
   });
   return new Promise((resolve, reject) => {

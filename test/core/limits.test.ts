@@ -12,7 +12,9 @@ import {
   LimitError,
   type Limits,
   RemoteError,
+  retain,
   serve,
+  stats,
 } from '../../src/index.js';
 import { resolveLimits } from '../../src/limits.js';
 import {
@@ -72,6 +74,10 @@ it('DEFAULT_LIMITS holds the documented values and cannot be changed', () => {
     maxConnections: 10_000,
     idleTimeoutMs: 300_000,
     maxPendingWriteBytes: 16 * MiB,
+    maxStreams: 1024,
+    streamWindow: 256,
+    streamWindowBytes: MiB,
+    maxReferences: 10_000,
   });
   expect(Object.isFrozen(DEFAULT_LIMITS)).toBe(true);
   expect(resolveLimits()).toEqual(DEFAULT_LIMITS);
@@ -428,6 +434,174 @@ describe('maxPendingWriteBytes', () => {
     expect(byDefault).toBeLessThan(60);
     expect(byDefault - overridden).toBeGreaterThanOrEqual(11);
     expect(byDefault - overridden).toBeLessThanOrEqual(13);
+  });
+});
+
+describe('maxStreams', () => {
+  /** Holds every stream it is passed, unread, and makes streams nobody reads. */
+  function holder() {
+    const held: AsyncIterableIterator<unknown>[] = [];
+    const api = {
+      hold: (stream: AsyncIterableIterator<unknown>) => {
+        held.push(stream);
+      },
+      forever: async function* () {
+        for (;;) yield 1;
+      },
+    };
+    return { held, api };
+  }
+  async function* items() {
+    yield 1;
+  }
+
+  it('default 1024: a server holds 1024 result streams nobody reads; the 1025th call is refused, alone', async () => {
+    const { api } = holder();
+    const t = await target(api);
+    const remote = await connect<typeof api>(t.url, { logger: false });
+    const streams = await Promise.all(Array.from({ length: 1024 }, () => remote.forever()));
+    const error = await remote.forever().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemoteError);
+    expect((error as Error).message).toMatch(/1024 streams to .* are open \(limits\.maxStreams\)/);
+    expect(await streams[0]!.next()).toEqual({ done: false, value: 1 });
+    await t.victimWorks();
+    await close(remote);
+  });
+
+  it('override 4 on the sender: a call with a fifth open stream fails locally with LimitError', async () => {
+    const { held, api } = holder();
+    const t = await target(api);
+    const remote = await connect<typeof api>(t.url, { logger: false, limits: { maxStreams: 4 } });
+    for (let i = 0; i < 4; i++) await remote.hold(items());
+    await expect(remote.hold(items())).rejects.toBeInstanceOf(LimitError);
+    await expect(remote.hold(items())).rejects.toThrow(/4 streams to .* \(limits\.maxStreams\)/);
+    // One read to its end frees a place.
+    for await (const _ of held[0]!);
+    await remote.hold(items());
+    await close(remote);
+  });
+
+  it('override 2 on the receiver: a third stream fails alone, with LimitError on its first read', async () => {
+    const { held, api } = holder();
+    const t = await target(api, { maxStreams: 2 });
+    const remote = await connect<typeof api>(t.url, { logger: false });
+    for (let i = 0; i < 3; i++) await remote.hold(items());
+    await expect(held[2]!.next()).rejects.toThrow(/limits\.maxStreams/);
+    // Its producer was told to stop: the client holds two streams, not three.
+    await t.victimWorks();
+    expect(stats(remote).streams.outgoing).toBe(2);
+    expect(await held[0]!.next()).toEqual({ done: false, value: 1 });
+    await close(remote);
+  });
+});
+
+describe('streamWindow', () => {
+  /** How many items a producer made for a consumer that read one and stopped. */
+  async function producedAhead(limits?: Partial<Limits>): Promise<number> {
+    let produced = 0;
+    const api = {
+      forever: async function* () {
+        for (;;) yield ++produced;
+      },
+    };
+    const t = await target(api);
+    const remote = await connect<typeof api>(t.url, { logger: false, limits });
+    const stream = await remote.forever();
+    await stream.next();
+    // Round trips let the producer go as far as it may.
+    for (let i = 0; i < 20; i++) await t.victimWorks();
+    await invoke(remote, 'add', [1, 1]);
+    await close(remote);
+    return produced;
+  }
+
+  it('default 256: a consumer that stops reading holds its producer at 256 items (and the one read)', async () => {
+    const produced = await producedAhead();
+    expect(produced).toBeGreaterThanOrEqual(256);
+    expect(produced).toBeLessThanOrEqual(257);
+  });
+
+  it('override 16: at 16 items', async () => {
+    const produced = await producedAhead({ streamWindow: 16 });
+    expect(produced).toBeGreaterThanOrEqual(16);
+    expect(produced).toBeLessThanOrEqual(17);
+  });
+});
+
+describe('streamWindowBytes', () => {
+  const api = {
+    chunks: async function* (sizes: number[]) {
+      for (const size of sizes) yield new Uint8Array(size);
+    },
+  };
+  async function read(limits?: Partial<Limits>, sizes: number[] = []): Promise<unknown[]> {
+    const t = await target(api);
+    const remote = await connect<typeof api>(t.url, { logger: false, limits });
+    const seen: unknown[] = [];
+    try {
+      for await (const chunk of await remote.chunks(sizes)) seen.push(chunk.length);
+    } catch (error) {
+      seen.push(error);
+    }
+    await t.victimWorks();
+    await close(remote);
+    return seen;
+  }
+
+  it('default 1 MiB: an item of a MiB less a little arrives; a 1 MiB one ends the stream with LimitError', async () => {
+    const seen = await read(undefined, [MiB - 64, MiB, 10]);
+    expect(seen[0]).toBe(MiB - 64);
+    expect(seen[1]).toBeInstanceOf(RemoteError);
+    expect(seen[1]).toMatchObject({ name: 'LimitError' });
+    expect((seen[1] as Error).message).toMatch(/over the stream window of .*, 1048576 bytes/);
+    expect(seen).toHaveLength(2);
+  });
+
+  it('override 10,000 on the consumer: its producer holds to 10,000 bytes an item', async () => {
+    const seen = await read({ streamWindowBytes: 10_000 }, [9000, 9000, 12_000]);
+    expect(seen.slice(0, 2)).toEqual([9000, 9000]);
+    expect(seen[2]).toMatchObject({ name: 'LimitError', message: /10000 bytes/ });
+  });
+});
+
+describe('maxReferences', () => {
+  function subscribers() {
+    const kept: ((...args: unknown[]) => Promise<unknown>)[] = [];
+    const api = {
+      subscribe: (fn: (...args: unknown[]) => Promise<unknown>) => {
+        kept.push(retain(fn));
+      },
+    };
+    return { kept, api };
+  }
+
+  it('default 10,000, override 3 on the sender: a fourth live callback fails its call locally', async () => {
+    expect(DEFAULT_LIMITS.maxReferences).toBe(10_000);
+    const { api } = subscribers();
+    const t = await target(api);
+    const remote = await connect<typeof api>(t.url, {
+      logger: false,
+      limits: { maxReferences: 3 },
+    });
+    for (let i = 0; i < 3; i++) await remote.subscribe(async () => i);
+    const error = await remote.subscribe(async () => 4).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LimitError);
+    expect((error as Error).message).toMatch(/3 functions passed to .* \(limits\.maxReferences\)/);
+    await t.victimWorks();
+    await close(remote);
+  });
+
+  it('override 2 on the receiver: a third callback arrives refused (LimitError when called), and the sender drops it', async () => {
+    const { kept, api } = subscribers();
+    const t = await target(api, { maxReferences: 2 });
+    const remote = await connect<typeof api>(t.url, { logger: false });
+    for (let i = 0; i < 3; i++) await remote.subscribe(async () => i);
+    expect(await kept[1]!()).toBe(1);
+    await expect(kept[2]!()).rejects.toBeInstanceOf(LimitError);
+    await expect(kept[2]!()).rejects.toThrow(/limits\.maxReferences/);
+    await t.victimWorks();
+    expect(stats(remote).references.exported).toBe(2);
+    await close(remote);
   });
 });
 

@@ -92,21 +92,38 @@ describe('withOptions', () => {
 });
 
 describe('values a connection cannot carry are refused on the sending side', () => {
-  it('an async generator, a ReadableStream, a promise and a function: CodecError naming it, nothing sent', async () => {
-    async function* numbers() {
-      yield 1;
-    }
-    const cases: [unknown, RegExp][] = [
-      [numbers(), /async iterable|stream/i],
-      [new ReadableStream(), /stream/i],
-      [Promise.resolve(1), /promise/i],
-      [() => 1, /function/i],
-    ];
-    for (const [value, kind] of cases) {
-      const error = (await remote.add(value as number, 1).catch((e: unknown) => e)) as Error;
-      expect(error.name).toBe('CodecError');
-      expect(error.message).toMatch(kind);
-    }
+  async function* numbers() {
+    yield 1;
+  }
+
+  it('a promise: CodecError naming it, nothing sent, even where streams and callbacks travel', async () => {
+    const error = (await remote
+      .add(Promise.resolve(1) as unknown as number, 1)
+      .catch((e: unknown) => e)) as Error;
+    expect(error.name).toBe('CodecError');
+    expect(error.message).toMatch(/promise/i);
     expect(await remote.add(1, 1)).toBe(2);
+  });
+
+  it('over HTTP, an async generator, a ReadableStream and a function too: CodecError naming it and HTTP', async () => {
+    const web = await serve(api, { listen: 'http://127.0.0.1:0/rpc', logger: false });
+    const http = await connect<typeof api>(web.url, { logger: false });
+    try {
+      const cases: [unknown, RegExp][] = [
+        [numbers(), /async iterable: streams are not supported over HTTP/],
+        [new ReadableStream(), /ReadableStream: streams are not supported over HTTP/],
+        [Promise.resolve(1), /promise/i],
+        [() => 1, /function: callbacks are not supported over HTTP/],
+      ];
+      for (const [value, kind] of cases) {
+        const error = (await http.add(value as number, 1).catch((e: unknown) => e)) as Error;
+        expect(error.name).toBe('CodecError');
+        expect(error.message).toMatch(kind);
+      }
+      expect(await http.add(1, 1)).toBe(2);
+    } finally {
+      await close(http);
+      await web.close();
+    }
   });
 });

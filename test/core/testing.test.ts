@@ -114,3 +114,18 @@ describe('memoryConnect', () => {
     await close();
   });
 });
+
+describe('batches of many calls', () => {
+  it('500 calls in one HTTP POST: every answer read, the reader one level deep per message', async () => {
+    const { serve, connect, close } = await import('../../src/index.js');
+    const server = await serve(
+      { echo: (x: unknown) => x },
+      { listen: 'http://127.0.0.1:0/rpc', logger: false },
+    );
+    const remote = await connect<{ echo(x: number): number }>(server.url, { logger: false });
+    const results = await Promise.all(Array.from({ length: 500 }, (_, i) => remote.echo(i)));
+    expect(results).toEqual(Array.from({ length: 500 }, (_, i) => i));
+    await close(remote);
+    await server.close();
+  });
+});

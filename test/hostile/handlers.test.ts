@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { close, connect, ErrorCode, invoke, RemoteError } from '../../src/index.js';
+import { close, connect, ErrorCode, invoke, RemoteError, release } from '../../src/index.js';
 import { startTarget, type Target } from '../helpers/raw-client.js';
 
 /** An Error whose `name` is a symbol: `toWireError` copies it and the encoder refuses it. */
@@ -130,10 +130,8 @@ describe('a throwing handler', () => {
 
 describe('a handler returning what cannot be encoded', () => {
   it.each([
-    ['returnFunction', /cannot send a function/],
     ['returnSymbol', /cannot send a symbol/],
     ['returnCyclic', /cycle/],
-    ['returnNestedFunction', /cannot send a function/],
     ['returnTooDeep', /nests deeper/],
   ])('%s: RemoteError INTERNAL, connection usable', async (method, reason) => {
     const error = await failure(method);
@@ -141,6 +139,20 @@ describe('a handler returning what cannot be encoded', () => {
     expect(error.name).toBe('CodecError');
     expect(error.message).toMatch(/the result could not be encoded/);
     expect(error.message).toMatch(reason);
+    await target.victimWorks();
+  });
+});
+
+describe('a handler returning a function', () => {
+  it('gives the caller a callback (a function in a result lives until released), connection usable', async () => {
+    const fn = (await invoke(target.victim, 'returnFunction')) as () => Promise<number>;
+    expect(await fn()).toBe(1);
+    const nested = (await invoke(target.victim, 'returnNestedFunction')) as {
+      ok: [number, number, { later: () => Promise<void> }];
+    };
+    expect(await nested.ok[2].later()).toBeUndefined();
+    release(fn);
+    release(nested.ok[2].later);
     await target.victimWorks();
   });
 });

@@ -12,30 +12,41 @@ const channelCapabilities: Capabilities = {
   meta: true,
   kwargs: true,
   batch: false,
-  streams: false,
-  callbacks: false,
+  streams: true,
+  callbacks: true,
 };
 
-/** On an exchange (HTTP), answers come in the response to their request; calls batch. */
+/**
+ * On an exchange (HTTP), answers come in the response to their request; calls batch. Nothing
+ * outlives a request there, so nothing carries streams or callbacks.
+ */
 const exchangeCapabilities: Capabilities = {
   ...channelCapabilities,
   correlation: 'exchange',
   ping: false,
   batch: true,
+  streams: false,
+  callbacks: false,
 };
 
 function connection(
-  options: Pick<ProtocolOptions, 'limits'>,
+  options: Pick<ProtocolOptions, 'limits' | 'hooks'>,
   references: boolean,
   capabilities: Capabilities,
   peer: ProtocolConnection['peer'],
 ): ProtocolConnection {
-  const codecs = new NativeCodecs({ limits: options.limits, references });
+  const objects = capabilities.streams || capabilities.callbacks;
+  const codecs = new NativeCodecs({
+    limits: options.limits,
+    references,
+    hooks: objects ? options.hooks : undefined,
+  });
   return {
     caller: codecs,
     // Always: an end that exposes nothing still answers, with METHOD_NOT_FOUND.
     answerer: codecs,
     control: codecs,
+    objects: objects ? codecs : undefined,
     route: (frame) => codecs.route(frame),
     capabilities,
     peer,

@@ -10,11 +10,14 @@ import {
   type CallGroup,
   type ControlCodec,
   type Incoming,
+  type ObjectCodec,
+  type ObjectMessage,
   type OutgoingCall,
   type OutgoingNotify,
   Route,
   type WireError,
 } from '../protocol.js';
+import { objectMessage, readObjectMessage } from './objects.js';
 
 /**
  * Message type numbers of the native protocol (docs/protocol.md). Each message is one
@@ -32,6 +35,16 @@ export const MessageType = {
   AUTH: 8,
   AUTH_OK: 9,
   AUTH_FAIL: 10,
+  /** Streams (docs/protocol.md "Streams"): producer to consumer, then consumer to producer. */
+  ITEM: 11,
+  END: 12,
+  FAIL: 13,
+  CREDIT: 14,
+  STOP: 15,
+  /** References (docs/protocol.md "Callbacks"): a call of a function the other end passed. */
+  INVOKE: 16,
+  RETAIN: 17,
+  RELEASE: 18,
 } as const;
 
 /** The message array and the `args` array sit above user values; the depth limit skips them. */
@@ -56,7 +69,7 @@ export interface NativeSettings {
  * The native protocol's codecs, both roles and liveness, over one connection's settings: both
  * ends of a channel may call, so each end has all of them.
  */
-export class NativeCodecs implements CallerCodec, AnswererCodec, ControlCodec {
+export class NativeCodecs implements CallerCodec, AnswererCodec, ControlCodec, ObjectCodec {
   private readonly options: CodecOptions;
   private readonly batchOptions: CodecOptions;
 
@@ -73,9 +86,20 @@ export class NativeCodecs implements CallerCodec, AnswererCodec, ControlCodec {
 
   writeCall(call: OutgoingCall): Uint8Array {
     const options = callOptions(call.meta, call.timeoutMs, call.kwargs);
-    const array: unknown[] = [MessageType.CALL, call.id, call.method, call.args];
+    const array: unknown[] =
+      call.reference === undefined
+        ? [MessageType.CALL, call.id, call.method, call.args]
+        : [MessageType.INVOKE, call.id, call.reference, call.args];
     if (options) array.push(options);
     return encodeMsgpack(array, this.options);
+  }
+
+  writeObject(message: ObjectMessage): Uint8Array {
+    return encodeMsgpack(objectMessage(message), this.options);
+  }
+
+  readObject(frame: Uint8Array): ObjectMessage {
+    return readObjectMessage(decodeMsgpack(frame, this.options));
   }
 
   writeNotify(notify: OutgoingNotify): Uint8Array {
@@ -94,14 +118,14 @@ export class NativeCodecs implements CallerCodec, AnswererCodec, ControlCodec {
     return concatArray(frames);
   }
 
+  /** `[3, id, value]` or `[4, id, error]`, with `{ meta }` after it when the answer has some. */
   writeAnswer(answer: Answer): Uint8Array {
-    if (answer.type === 'result') {
-      return encodeMsgpack([MessageType.RESULT, answer.id, answer.value], this.options);
-    }
-    return encodeMsgpack(
-      [MessageType.ERROR, answer.id, wireErrorObject(answer.error)],
-      this.options,
-    );
+    const array: unknown[] =
+      answer.type === 'result'
+        ? [MessageType.RESULT, answer.id, answer.value]
+        : [MessageType.ERROR, answer.id, wireErrorObject(answer.error)];
+    if (answer.meta !== undefined) array.push({ meta: answer.meta });
+    return encodeMsgpack(array, this.options);
   }
 
   writePing(nonce: number): Uint8Array {
@@ -124,6 +148,9 @@ export class NativeCodecs implements CallerCodec, AnswererCodec, ControlCodec {
     if (type === MessageType.RESULT || type === MessageType.ERROR) return Route.ANSWERS;
     if (type === MessageType.PING) return Route.PING;
     if (type === MessageType.PONG) return Route.PONG;
+    if (type !== undefined && type >= MessageType.ITEM && type !== MessageType.INVOKE) {
+      return Route.OBJECTS;
+    }
     return Route.CALLS;
   }
 
@@ -152,9 +179,15 @@ export class NativeCodecs implements CallerCodec, AnswererCodec, ControlCodec {
         continue;
       }
       const body = reader.value();
-      for (let item = 3; item < length; item++) reader.skip(); // fields of a later version
-      if (type === MessageType.RESULT) each({ type: 'result', id, value: body });
-      else each({ type: 'error', id, error: wireErrorOf(body) });
+      if (length === 3) {
+        if (type === MessageType.RESULT) each({ type: 'result', id, value: body });
+        else each({ type: 'error', id, error: wireErrorOf(body) });
+        continue;
+      }
+      const meta = answerMeta(reader.value());
+      for (let item = 4; item < length; item++) reader.skip(); // fields of a later version
+      if (type === MessageType.RESULT) each({ type: 'result', id, value: body, meta });
+      else each({ type: 'error', id, error: wireErrorOf(body), meta });
     }
     reader.end();
   }
@@ -192,6 +225,24 @@ function incoming(m: unknown): Incoming {
           meta: options?.meta,
           timeoutMs: options?.timeout,
           kwargs: options?.kwargs,
+        };
+      } catch (error) {
+        return { type: 'invalid', id, hasId: true, error: invalidRequest(error) };
+      }
+    }
+    case MessageType.INVOKE: {
+      const id = idOf(m[1]);
+      try {
+        const reference = idOf(m[2]);
+        const options = optionsOf(m[4]);
+        return {
+          type: 'call',
+          id,
+          method: `callback ${reference}`,
+          reference,
+          args: arrayOf(m[3]),
+          meta: options?.meta,
+          timeoutMs: options?.timeout,
         };
       } catch (error) {
         return { type: 'invalid', id, hasId: true, error: invalidRequest(error) };
@@ -288,7 +339,7 @@ export function wireErrorOf(value: unknown, depth = 0): WireError {
   return wire;
 }
 
-function idOf(value: unknown): number {
+export function idOf(value: unknown): number {
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0xffffffff) {
     return value;
   }
@@ -309,14 +360,26 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * The response metadata in an answer's options map. Anything else there, and a `meta` that is
+ * not a map of strings, is ignored: the answer itself is good, and a later version may add to
+ * the map.
+ */
+function answerMeta(options: unknown): Readonly<Record<string, string>> | undefined {
+  if (!isRecord(options)) return undefined;
+  const { meta } = options;
+  return isStringMap(meta) ? meta : undefined;
+}
+
+function isStringMap(value: unknown): value is Record<string, string> {
+  return isRecord(value) && Object.values(value).every((v) => typeof v === 'string');
+}
+
 function optionsOf(value: unknown): CallOptionsMap | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isRecord(value)) throw new ProtocolError('call options are not a map');
   const { meta, timeout, kwargs } = value;
-  if (
-    meta !== undefined &&
-    !(isRecord(meta) && Object.values(meta).every((v) => typeof v === 'string'))
-  ) {
+  if (meta !== undefined && !isStringMap(meta)) {
     throw new ProtocolError('call metadata is not a map of strings');
   }
   if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0)) {
