@@ -15,6 +15,7 @@ import {
   listMethods,
   RemoteError,
   serve,
+  stats,
   TimeoutError,
   UsageError,
   type WorkerPool,
@@ -30,6 +31,8 @@ type Heavy = {
   crash(message: string): Promise<never>;
   fail(): never;
   hog(): never;
+  count(n: number): AsyncGenerator<number>;
+  twice(fn: (x: number) => number, x: number): Promise<number[]>;
   math: { square(x: number): number };
 };
 const HEAVY = new URL('./fixtures/heavy.js', import.meta.url);
@@ -62,6 +65,14 @@ describe('workerPool', () => {
     expect(error).toBeInstanceOf(RemoteError);
     expect(error).toMatchObject({ name: 'RangeError', message: 'out of range' });
     expect(pool.stats().workers).toHaveLength(2);
+  });
+
+  it('carries streams and callbacks to and from its threads', async () => {
+    const pool = await start({ workers: 2 });
+    const items: number[] = [];
+    for await (const i of await pool.remote.count(3)) items.push(i);
+    expect(items).toEqual([1, 2, 3]);
+    expect(await pool.remote.twice((x) => x * 10, 4)).toEqual([40, 50]);
   });
 
   it('gives calls in flight to different threads, the least loaded first', async () => {
@@ -139,6 +150,21 @@ describe('workerPool', () => {
     await expect(aborted).rejects.toBeInstanceOf(AbortError);
     holder.abort();
     await blocking;
+  });
+
+  it('stats(pool.remote) adds up the threads, waiting calls among the pending', async () => {
+    const pool = await start({ workers: 1 });
+    const holder = new AbortController();
+    const blocking = withOptions(pool.remote, { signal: holder.signal })
+      .hang()
+      .catch(() => {});
+    const queued = pool.remote.whoami();
+    await expect.poll(() => stats(pool.remote).pendingCalls).toBe(2);
+    expect(stats(pool.remote)).toMatchObject({ open: true, streams: { outgoing: 0, incoming: 0 } });
+    holder.abort();
+    await blocking;
+    await queued;
+    expect(stats(pool.remote).pendingCalls).toBe(0);
   });
 
   it('refuses calls past maxQueue with LimitError', async () => {
