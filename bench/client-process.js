@@ -16,6 +16,11 @@ import {
 const { mode, server, authkey, window, use } = JSON.parse(process.argv[2]);
 
 async function open() {
+  if (mode === 'raw-zmq-pipelined') {
+    const { RawZmqClient } = await import('./zmq-clients.js');
+    const client = await RawZmqClient.connect(server.url);
+    return { run: (n, ms) => client.pipelined(window, n, ms), close: () => client.close() };
+  }
   if (mode === 'raw-sequential' || mode === 'raw-pipelined') {
     const client = await RawClient.connect(server.port);
     const run =

@@ -1,5 +1,5 @@
 // The farcall server, run as a child process by bench/run.js: serves `echo` over TCP on
-// 127.0.0.1, port 0, with the authkey the parent passes in FARCALL_BENCH_AUTHKEY, in the
+// 127.0.0.1, port 0 (or on FARCALL_BENCH_LISTEN), with the authkey the parent passes in FARCALL_BENCH_AUTHKEY, in the
 // protocol named by FARCALL_BENCH_PROTOCOL (default: the native one), with one pass-through
 // interceptor when FARCALL_BENCH_USE is 1. It imports the built package by its name, as a user
 // would (package self-reference through `exports`).
@@ -21,7 +21,9 @@ const api = {
 const python = process.env.FARCALL_BENCH_PROTOCOL === 'python';
 const server = await serve(python ? { echo: api.echo } : api, {
   // The native protocol also listens on a WebSocket, for the scenarios against WebSocket peers.
-  listen: python ? 'tcp://127.0.0.1:0' : ['tcp://127.0.0.1:0', 'ws://127.0.0.1:0/rpc'],
+  listen:
+    process.env.FARCALL_BENCH_LISTEN ??
+    (python ? 'tcp://127.0.0.1:0' : ['tcp://127.0.0.1:0', 'ws://127.0.0.1:0/rpc']),
   authkey: process.env.FARCALL_BENCH_AUTHKEY,
   protocol: process.env.FARCALL_BENCH_PROTOCOL ?? 'farcall',
   use: process.env.FARCALL_BENCH_USE === '1' ? (_call, next) => next() : undefined,

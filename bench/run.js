@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { natsScenarios, stopNats } from './nats.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);
@@ -34,6 +35,10 @@ const settings = quick
   ? { runs: 3, warmupMs: 50, maxMs: 200, callScale: 0.1 }
   : { runs: 3, warmupMs: 300, maxMs: 1500, callScale: 1 };
 const WINDOW = 256;
+/** Calls in one batch of the HTTP batch scenarios. */
+const BATCH = 64;
+/** Calls in flight through the ZeroMQ device (`?exchange`: the answers of one turn come back in one response). */
+const DEVICE_WINDOW = WINDOW;
 /** The hashing of one call in the worker-pool scenarios (bench/pool-hash.js). */
 const POOL_ROUNDS = 1_000_000;
 const AUTHKEY = randomBytes(16).toString('hex');
@@ -171,6 +176,40 @@ const scenarios = [
     },
   },
   {
+    name: 'zmq',
+    title: `ZeroMQ: pipelined, ${WINDOW} calls in flight on one DEALER`,
+    maxCalls: 2_000_000,
+    targets: { minRatio: 0.25 },
+    baseline: {
+      name: 'raw-zmq',
+      describe: `a zeromq DEALER keeping ${WINDOW} 12-byte messages in flight to a ROUTER that sends each back`,
+      open: (ctx) => nodeClient(ctx, 'raw-zmq', 'raw-zmq-pipelined'),
+    },
+    subject: {
+      name: 'farcall',
+      describe: `${WINDOW} remote.echo(42) calls in flight over zmq+tcp:// (a session, authkey)`,
+      open: (ctx) => nodeClient(ctx, 'farcall-zmq', 'farcall-pipelined'),
+    },
+  },
+  ...[2, 3].map((n) => ({
+    name: `device-x${n}`,
+    title: `ZeroMQ device: ${n} server processes against 1, ${DEVICE_WINDOW} calls in flight (?exchange)`,
+    maxCalls: 2_000_000,
+    // Two cores hold the client, the device and every server: more servers cannot add cores
+    // here (docs/scaling.md), so this guards against more servers costing much, not for growth.
+    targets: { minRatio: 0.6 },
+    baseline: {
+      name: '1 server',
+      describe: `${DEVICE_WINDOW} remote.echo(42) calls in flight through a device to 1 farcall server process (authkey)`,
+      open: (ctx) => nodeClient(ctx, 'device-1', 'farcall-pipelined', { window: DEVICE_WINDOW }),
+    },
+    subject: {
+      name: `${n} servers`,
+      describe: `the same client through the same kind of device to ${n} server processes`,
+      open: (ctx) => nodeClient(ctx, `device-${n}`, 'farcall-pipelined', { window: DEVICE_WINDOW }),
+    },
+  })),
+  {
     name: 'python',
     title: "The recipe's protocol: a Python client, sequential round trips",
     maxCalls: 100_000,
@@ -206,6 +245,9 @@ const scenarios = [
       open: (ctx) => pythonClient(ctx, 'farcall-python', 8),
     },
   },
+  ...webScenarios(),
+  // farcall over NATS beside raw NATS, and 1 to 3 servers behind one subject (bench/nats.js).
+  ...natsScenarios({ startChild, log }),
   ...[1, 2].map((workers) => ({
     name: `pool-${workers}`,
     title: `Worker pool, ${workers} thread${workers > 1 ? 's' : ''}: a CPU-bound function (FNV-1a over ${POOL_ROUNDS.toLocaleString('en-US')} bytes, about 1 ms)`,
@@ -276,6 +318,111 @@ function interceptorScenarios() {
 }
 
 /**
+ * farcall's own protocol over ws:// and http:// beside a raw echo of the same bytes and beside
+ * other RPC libraries over the same transport (bench/web-server.js, bench/web-client.js). No
+ * side has an authkey.
+ */
+function webScenarios() {
+  const side = (server, mode, name, describe) => ({
+    name,
+    describe,
+    open: (ctx) => webClient(ctx, server, mode),
+  });
+  const farcallWs = side(
+    'web-farcall',
+    'farcall-ws',
+    'farcall',
+    'await remote.echo(42) in a loop over ws:// (binary frames)',
+  );
+  const farcallBatch = side(
+    'web-farcall',
+    'farcall-http-batch',
+    'farcall',
+    `${BATCH} remote.echo(42) calls in one turn: one POST (a batch), awaited together`,
+  );
+  return [
+    {
+      name: 'ws-raw',
+      title: 'WebSocket, sequential: farcall beside a raw echo of the same bytes',
+      maxCalls: 100_000,
+      targets: { minRatio: 0.7 },
+      baseline: side('web-raw', 'raw-ws', 'raw-ws', `ws echo of a ${12}-byte binary message`),
+      subject: farcallWs,
+    },
+    {
+      name: 'ws-capnweb',
+      title: "WebSocket, sequential: farcall beside Cap'n Web",
+      maxCalls: 100_000,
+      targets: { minRatio: 1 },
+      baseline: side(
+        'web-capnweb',
+        'capnweb-ws',
+        'capnweb',
+        'await stub.echo(42) over a ws WebSocket',
+      ),
+      subject: farcallWs,
+    },
+    {
+      name: 'ws-jsonrpc',
+      title: 'WebSocket, sequential: farcall beside json-rpc-2.0',
+      maxCalls: 100_000,
+      targets: { minRatio: 1 },
+      baseline: side(
+        'web-jsonrpc',
+        'jsonrpc-ws',
+        'json-rpc-2.0',
+        "await client.request('echo', [42]) over ws text messages",
+      ),
+      subject: farcallWs,
+    },
+    {
+      name: 'http-raw',
+      title: 'HTTP, sequential, one call per POST: farcall beside a raw node:http echo',
+      maxCalls: 50_000,
+      targets: { minRatio: 0.7 },
+      baseline: side(
+        'web-raw',
+        'raw-http',
+        'raw-http',
+        'node:http POST of 12 bytes echoed, keep-alive',
+      ),
+      subject: side(
+        'web-farcall',
+        'farcall-http',
+        'farcall',
+        'await remote.echo(42) in a loop over http://',
+      ),
+    },
+    {
+      name: 'http-batch-jsonrpc',
+      title: `HTTP batches of ${BATCH} calls: farcall beside json-rpc-2.0`,
+      maxCalls: 1_000_000,
+      targets: { minRatio: 1 },
+      baseline: side(
+        'web-jsonrpc',
+        'jsonrpc-http-batch',
+        'json-rpc-2.0',
+        `client.requestAdvanced of ${BATCH} requests: one POST`,
+      ),
+      subject: farcallBatch,
+    },
+    {
+      name: 'http-batch-trpc',
+      title: `HTTP batches of ${BATCH} calls: farcall beside tRPC's httpBatchLink`,
+      maxCalls: 1_000_000,
+      targets: { minRatio: 1 },
+      baseline: side(
+        'web-trpc',
+        'trpc-http-batch',
+        'trpc',
+        `${BATCH} client.echo.mutate(42) in one turn (httpBatchLink, fetch)`,
+      ),
+      subject: farcallBatch,
+    },
+  ];
+}
+
+/**
  * Server scripts by name, with the environment they need. A node script sends its address over
  * IPC; a Python one prints `listening on PORT`.
  */
@@ -291,9 +438,29 @@ const SERVERS = {
     env: { FARCALL_BENCH_AUTHKEY: AUTHKEY, FARCALL_BENCH_PROTOCOL: 'python' },
   },
   python: { python: 'python-server.py' },
+  'raw-zmq': { script: 'raw-zmq-server.js', env: {} },
+  'farcall-zmq': {
+    script: 'farcall-server.js',
+    env: { FARCALL_BENCH_AUTHKEY: AUTHKEY, FARCALL_BENCH_LISTEN: 'zmq+tcp://127.0.0.1:0' },
+  },
   'raw-stream': { script: 'stream-servers.js', env: { FARCALL_BENCH_KIND: 'raw-stream' } },
   capnweb: { script: 'stream-servers.js', env: { FARCALL_BENCH_KIND: 'capnweb' } },
   birpc: { script: 'stream-servers.js', env: { FARCALL_BENCH_KIND: 'birpc' } },
+  ...Object.fromEntries(
+    ['farcall', 'raw', 'capnweb', 'jsonrpc', 'trpc'].map((name) => [
+      `web-${name}`,
+      { script: 'web-server.js', env: { FARCALL_BENCH_WEB: name } },
+    ]),
+  ),
+  ...Object.fromEntries(
+    [1, 2, 3].map((n) => [
+      `device-${n}`,
+      {
+        script: 'zmq-device.js',
+        env: { FARCALL_BENCH_AUTHKEY: AUTHKEY, FARCALL_BENCH_SERVERS: String(n) },
+      },
+    ]),
+  ),
 };
 
 /** Whether python3 runs here; the Python scenario is skipped (with a line saying so) if not. */
@@ -383,7 +550,8 @@ async function pythonClient(ctx, serverName, clients = 1) {
 
 /**
  * Starts the named server (once) and a client process in `mode` connected to it; `extra` goes
- * to the client process (`{ use: true }` installs a client interceptor).
+ * to the client process (`{ use: true }` installs a client interceptor, `{ window }` another
+ * window).
  */
 async function nodeClient(ctx, serverName, mode, extra = {}) {
   const server = await ctx.server(serverName);
@@ -408,6 +576,18 @@ async function poolClient(_ctx, mode, workers) {
     run: (maxCalls, maxMs) => client.request({ maxCalls, maxMs }),
     close: () => client.stop(),
     server: { cpu: async () => 0 },
+  };
+}
+
+/** Starts the named web server (once) and a bench/web-client.js process in `mode` on it. */
+async function webClient(ctx, serverName, mode) {
+  const server = await ctx.server(serverName);
+  const options = { mode, server: server.info, batch: BATCH };
+  const client = await startChild('web-client.js', [JSON.stringify(options)]);
+  return {
+    run: (maxCalls, maxMs) => client.request({ maxCalls, maxMs }),
+    close: () => client.stop(),
+    server,
   };
 }
 
@@ -600,6 +780,7 @@ async function main() {
     }
   } finally {
     for (const server of started.values()) await (await server).stop();
+    await stopNats();
   }
   if (json) {
     const machine = { node: process.version, cpus: os.cpus().length, platform: process.platform };

@@ -87,14 +87,22 @@ export async function connectWith<T>(
   const registry = options.expose ? new Registry(options.expose) : undefined;
   const interceptors = interceptorList(options.use, 'connect');
   const meta = connectionMeta(options.meta);
+  // The transport may refuse this protocol, or imply options of it (ZeroMQ's single pickle).
+  const implied = module.prepare?.({
+    url,
+    role: 'client',
+    protocol: protocol.name,
+    authkey: authkey !== undefined,
+  });
   const protocolOptions = {
     role: 'client' as const,
     limits,
     authkey,
     references: options.references === true,
     answers: registry !== undefined,
-    python: options.python,
+    python: implied?.python ? { ...implied.python, ...options.python } : options.python,
   };
+  const shape = module.shapeOf?.(url) ?? module.shape;
   const abort = new AbortController();
   const timer = setTimeout(
     () =>
@@ -110,14 +118,16 @@ export async function connectWith<T>(
   try {
     const endpoint = await module.dial(url, {
       transport: { tls: options.tls, ...options.transport },
+      protocol: protocol.name,
       maxFrameBytes: limits.maxFrameBytes,
       maxPendingWriteBytes: limits.maxPendingWriteBytes,
       signal: abort.signal,
     });
-    // Without an explicit connectTimeout, the opening has its own deadline (handshakeTimeoutMs).
-    if (options.connectTimeout === undefined) clearTimeout(timer);
+    // Without an explicit connectTimeout, a channel's opening has its own deadline
+    // (handshakeTimeoutMs); an exchange's probe stays under the connect timer.
+    if (options.connectTimeout === undefined && shape === 'channel') clearTimeout(timer);
     let caller: Caller;
-    if (module.shape === 'exchange') {
+    if (shape === 'exchange') {
       const exchange = new ExchangeCaller(endpoint as Exchange, {
         url,
         protocol,
@@ -125,9 +135,16 @@ export async function connectWith<T>(
         limits,
         logger,
         authkey,
-        batch: options.transport?.batch !== false,
+        batch:
+          typeof options.transport?.batch === 'boolean'
+            ? options.transport.batch
+            : module.batch !== false,
       });
-      await exchange.probe();
+      try {
+        await exchange.probe(abort.signal);
+      } catch (error) {
+        throw abort.signal.aborted ? abort.signal.reason : error;
+      }
       caller = exchange;
     } else {
       const session = new Session(endpoint as Channel, {

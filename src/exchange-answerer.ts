@@ -61,10 +61,14 @@ const noCaller: Caller = {
   url: 'http',
   call: () =>
     Promise.reject(
-      new UsageError('call.caller is not available over HTTP: the client does not listen'),
+      new UsageError(
+        'call.caller is not available over an exchange transport (HTTP, NATS): the client does not listen',
+      ),
     ),
   notify: () => {
-    throw new UsageError('call.caller is not available over HTTP: the client does not listen');
+    throw new UsageError(
+      'call.caller is not available over an exchange transport (HTTP, NATS): the client does not listen',
+    );
   },
   close: async () => {},
 };

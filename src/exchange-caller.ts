@@ -43,6 +43,8 @@ class Pending {
     readonly id: number,
     readonly method: string,
     readonly frame: Uint8Array,
+    /** How long the caller waits, in ms; undefined for ever. */
+    readonly timeoutMs: number | undefined,
     readonly resolve: (outcome: Outcome) => void,
   ) {}
 }
@@ -79,10 +81,11 @@ export class ExchangeCaller implements Caller {
 
   /**
    * Sends an empty batch, so that `connect` fails at once, with a clear error, on a wrong key or
-   * an endpoint that is not farcall's.
+   * an endpoint that is not farcall's; `signal` (the connect timeout) aborts it.
    */
-  async probe(): Promise<void> {
-    await this.post([], []);
+  async probe(signal?: AbortSignal): Promise<void> {
+    // The probe is this transport's opening, and is bounded like one.
+    await this.post([], [], signal, this.config.limits.handshakeTimeoutMs);
   }
 
   async call(method: string, args: readonly unknown[], options?: CallOptions): Promise<unknown> {
@@ -126,7 +129,7 @@ export class ExchangeCaller implements Caller {
       return Promise.resolve({ type: 'failed', error: error as Error });
     }
     return new Promise((resolve) => {
-      const entry = new Pending(id, method, frame, resolve);
+      const entry = new Pending(id, method, frame, timeout, resolve);
       if (timeout !== undefined)
         entry.deadline = this.deadlines.add(timeout, () =>
           this.abandon(entry, { type: 'timeout', ms: timeout }),
@@ -182,8 +185,16 @@ export class ExchangeCaller implements Caller {
     });
   }
 
-  /** Sends one request and settles its calls from the response; rejects when it failed as a whole. */
-  private async post(calls: Pending[], notifies: Uint8Array[]): Promise<void> {
+  /**
+   * Sends one request and settles its calls from the response; rejects when it failed as a
+   * whole. `waitMs` bounds a request that holds no call (the probe); `signal` aborts it.
+   */
+  private async post(
+    calls: Pending[],
+    notifies: Uint8Array[],
+    signal?: AbortSignal,
+    waitMs?: number,
+  ): Promise<void> {
     const codec = this.connection.caller!;
     const body = codec.writeBatch!([...calls.map((c) => c.frame), ...notifies]);
     const request = new Request(calls);
@@ -192,17 +203,28 @@ export class ExchangeCaller implements Caller {
     const key = this.config.authkey;
     const signed = key ? await signRequest(key, this.exchange.path, body) : undefined;
     if (signed) headers[AUTH_HEADER] = signed.header;
+    const waits = calls.map((c) => c.timeoutMs);
     const response = await this.exchange.request({
       body,
       contentType: this.config.protocol.contentType!,
       headers,
-      signal: request.abort.signal,
+      signal: signal ? AbortSignal.any([request.abort.signal, signal]) : request.abort.signal,
+      timeoutMs:
+        calls.length === 0
+          ? waitMs
+          : waits.every((ms) => ms !== undefined)
+            ? Math.max(...waits)
+            : undefined,
+      oneWay: calls.length === 0 && notifies.length > 0,
     });
     const where = `${this.url} answered HTTP ${response.status}`;
     if (response.status === 401)
       throw new AuthenticationError(`${where}: ${textOf(response.body)}`);
     if (response.status === 413)
       throw new LimitError(`${where}: the request was over the server's limit`);
+    // The server is closing (ZeroMQ, behind a device) and ran none of the calls: safe to retry.
+    if (response.status === 503)
+      throw new ConnectionClosedError(`${where}: ${textOf(response.body)}; the calls did not run`);
     if (response.status === 204 && calls.length === 0) return;
     if (response.status !== 200) {
       throw new ProtocolError(

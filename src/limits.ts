@@ -61,6 +61,14 @@ export interface Limits {
    */
   idleTimeoutMs: number;
   /**
+   * Time an HTTP request has, from its headers to the last byte of its body, in ms; past it the
+   * server answers 408 and closes that connection. A client that trickles a body would otherwise
+   * hold a connection, and up to `maxFrameBytes` of buffer, for as long as it likes; 30 s lets a
+   * full 16 MiB body come at half a megabyte a second. (The headers themselves, and a WebSocket
+   * upgrade, have `handshakeTimeoutMs`.)
+   */
+  requestTimeoutMs: number;
+  /**
    * Bytes of answers queued on one connection whose peer is not reading them. Past it, the
    * server stops reading that peer (its calls wait in the socket, then in the peer) until the
    * answers drain: memory stays bounded for a client that never reads, sync or async answers.
@@ -106,6 +114,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxHandshakes: 128,
   maxConnections: 10_000,
   idleTimeoutMs: 300_000,
+  requestTimeoutMs: 30_000,
   maxPendingWriteBytes: 16 * 1024 * 1024,
   maxStreams: 1024,
   streamWindow: 256,

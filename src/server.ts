@@ -1,3 +1,5 @@
+import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import { keyBytes } from './authkey.js';
 import { UsageError } from './errors.js';
 import { answerExchange } from './exchange-answerer.js';
@@ -15,12 +17,13 @@ import type { ConnectionStats } from './streams/stats.js';
 import type { ServerTlsOptions } from './transport/net.js';
 import { nodeSchemes } from './transport/node-schemes.js';
 import type { SchemeTable } from './transport/schemes.js';
-import type { Channel, Listener, ListenOptions } from './transport/transport.js';
+import type { Channel, ExchangeResponse, Listener, ListenOptions } from './transport/transport.js';
 
 export interface ServeOptions {
   /**
    * One address URL or several: `tcp://HOST:PORT`, `tls://HOST:PORT`, `unix:/PATH`,
-   * `ws://HOST:PORT/PATH`, `http://HOST:PORT/PATH`, `memory://NAME`.
+   * `ws://HOST:PORT/PATH`, `http://HOST:PORT/PATH`, `memory://NAME`, `zmq+tcp://HOST:PORT`
+   * (`zmq+tcp://HOST:PORT?connect` to connect to a ZeroMQ device instead of binding).
    */
   listen: string | string[];
   /** Shared key: every client must prove it knows it before its first call. */
@@ -41,7 +44,28 @@ export interface ServeOptions {
   logger?: Logger | false | undefined;
   /** Options of the Python protocol: `pickleProtocol`, `allowMd5`. */
   python?: PythonOptions | undefined;
-  /** Options of the transports, passed through by scheme (`http: { server }` …). */
+  /**
+   * Web pages that may call the `http://` and `ws://` endpoints from a browser, by origin
+   * (`['https://app.example']`): their CORS preflights are answered and their upgrades taken.
+   * Default none: a page from any other site is refused (403), because a browser would otherwise
+   * let every site a user visits call this server. Pages the server serves itself (the
+   * playground) and clients that are not browsers are not affected.
+   */
+  origins?: readonly string[] | undefined;
+  /**
+   * A `node:http` or `node:https` server of yours to carry the `http://` and `ws://` endpoints
+   * (`https://` and `wss://` on an https server), instead of binding their own: only their
+   * paths are routed (the host and port of those URLs are ignored; `urls` shows the server's
+   * own), everything else goes to the handlers the server had when `serve` was called.
+   * `close()` takes farcall's routes off and gives the server back; it never closes it.
+   */
+  httpServer?: HttpServer | HttpsServer | undefined;
+  /**
+   * Serve the playground, a page to try the api from a browser, at the path of each `http://`
+   * (or `https://`) address: a GET there gets the page, a POST is a call as always.
+   */
+  ui?: boolean | undefined;
+  /** Options of the transports, passed through to every listener (`batch`, …). */
   transport?: Readonly<Record<string, unknown>> | undefined;
   /**
    * Interceptors around every call and notification this server answers, on every address and
@@ -194,11 +218,23 @@ export async function serveWith(
     return session.opened;
   };
 
+  // One context for every exchange of this server: the answerer keeps its codecs, its verifier
+  // and a responder per underlying connection under it, so it must be the same object each time.
+  const exchangeContext = { protocol, protocolOptions, responder, limits, logger, authkey };
   const listeners: Listener[] = [];
+  /** What the listeners of this serve share: the HTTP servers of their ports. */
+  const shared = new Map<unknown, unknown>();
+  const transport = {
+    tls: options.tls,
+    origins: options.origins,
+    server: options.httpServer,
+    ...options.transport,
+  };
   try {
     for (const url of urls) {
       const module = await schemes.transportFor(url);
       if (!module.listen) throw new UsageError(`cannot listen on '${url}'`);
+      module.prepare?.({ url, role: 'server', protocol: protocol.name, authkey: !!authkey });
       const listenOptions: ListenOptions = {
         handlers: {
           channel: (channel) => accept(channel, url),
@@ -212,21 +248,18 @@ export async function serveWith(
             opening.add(entry);
             connection.settled = () => opening.delete(entry);
           },
-          exchange: (request) =>
-            answerExchange(request, {
-              protocol,
-              protocolOptions,
-              responder,
-              limits,
-              logger,
-              authkey,
-            }),
+          exchange: (request) => answerExchange(request, exchangeContext),
+          ...(options.ui ? { page: playgroundFor(url) } : {}),
         },
-        transport: { tls: options.tls, ...options.transport },
+        transport,
         maxFrameBytes: limits.maxFrameBytes,
         maxPendingWriteBytes: limits.maxPendingWriteBytes,
         handshakeTimeoutMs: limits.handshakeTimeoutMs,
+        requestTimeoutMs: limits.requestTimeoutMs,
+        shared,
         warn: (message) => logger.warn(message),
+        opens: protocol.opens,
+        methods: () => registry.describe(),
       };
       listeners.push(await module.listen(url, listenOptions));
     }
@@ -245,7 +278,7 @@ export async function serveWith(
 
   const close = (drainMs = 5000): Promise<void> => {
     closing ??= (async () => {
-      const stopped = Promise.all(listeners.map((l) => l.close()));
+      const stopped = Promise.all(listeners.map((l) => l.close(drainMs)));
       for (const session of opening) void session.close();
       opening.clear();
       await Promise.all([...sessions].map((s) => s.close(drainMs)));
@@ -264,6 +297,12 @@ export async function serveWith(
     close,
     [Symbol.asyncDispose]: () => close(),
   };
+}
+
+/** The playground's files for the endpoint at `url`, loaded (from `dist/`) on first use. */
+function playgroundFor(url: string): (name: string) => Promise<ExchangeResponse | undefined> {
+  const path = new URL(url).pathname || '/';
+  return async (name) => (await import('./playground/assets.js')).playgroundFile(path, name);
 }
 
 function openingFailure(error: Error): string {

@@ -37,11 +37,13 @@ import {
   serveWorker,
   stats,
   TimeoutError,
+  UsageError,
   withContext,
   withOptions,
 } from '../src/index.js';
 import { Registry } from '../src/registry.js';
 import { makeCerts, opensslAvailable, type TestCerts } from './helpers/certs.js';
+import { type NatsServer, natsServerAvailable, startNatsServer } from './helpers/nats-server.js';
 
 const recorded: unknown[] = [];
 let aborts = 0;
@@ -170,6 +172,10 @@ interface Transport {
   protocols: ProtocolName[];
   serve?: Partial<ServeOptions>;
   connect?: Partial<ConnectOptions>;
+  /** The URL a client dials for the server's URL (default: the same). */
+  dial?: (url: string) => string;
+  /** Protocols that run without an authkey here (the recipe over ZeroMQ has no handshake). */
+  keyless?: ProtocolName[];
   /**
    * For a transport without addresses (a thread, a process): serves `api` at the far end and
    * connects to it with `options`.
@@ -188,6 +194,8 @@ interface Opened {
 
 let certs: TestCerts | undefined;
 const haveOpenssl = opensslAvailable();
+let natsServer: NatsServer | undefined;
+const haveNats = natsServerAvailable();
 const serverTls = () => ({ tls: { key: certs!.serverKey, cert: certs!.serverCert } });
 const clientTls = () => ({ tls: { ca: certs!.caCert } });
 
@@ -202,6 +210,28 @@ const transports: Transport[] = [
   { name: 'ws', listen: () => 'ws://127.0.0.1:0/rpc', protocols: ['farcall'] },
   { name: 'http', listen: () => 'http://127.0.0.1:0/rpc', protocols: ['farcall'] },
   { name: 'memory', listen: () => 'memory://0', protocols: ['farcall', 'python'] },
+  ...(haveNats
+    ? [
+        {
+          name: 'nats',
+          // A subject of its own per row, on the nats-server this file starts.
+          listen: () => natsServer!.url(`conformance.${process.pid}`),
+          protocols: ['farcall'] as ProtocolName[],
+        },
+      ]
+    : []),
+  {
+    name: 'zmq+tcp',
+    listen: () => 'zmq+tcp://127.0.0.1:0',
+    protocols: ['farcall', 'python'],
+    keyless: ['python'],
+  },
+  {
+    name: 'zmq+tcp?exchange',
+    listen: () => 'zmq+tcp://127.0.0.1:0',
+    protocols: ['farcall'],
+    dial: (url) => `${url}?exchange`,
+  },
   ...(haveOpenssl
     ? [
         {
@@ -368,7 +398,12 @@ interface Scenario {
   ): Promise<void>;
 }
 
-const channel = (transport: string) => transport !== 'http' && transport !== 'https';
+/** Answers may come out of order: channels, and NATS, which sends one request per call. */
+const channel = (transport: string) =>
+  transport !== 'http' && transport !== 'https' && transport !== 'zmq+tcp?exchange';
+/** Where the protocol runs its authkey handshake (not the recipe over ZeroMQ). */
+const keyed = (protocol: ProtocolName, transport: string) =>
+  !(protocol === 'python' && transport === 'zmq+tcp');
 /** A child's stdio carries one connection: scenarios that open another do not apply there. */
 const reconnects = (transport: string) => transport !== 'stdio';
 /**
@@ -379,9 +414,9 @@ const served = (transport: string) => transport !== 'stdio';
 /** Rows whose far end is a relay back to this process (`test/workers/fixtures/relay.js`). */
 const relayed = (transport: string) => ['worker', 'child', 'stdio'].includes(transport);
 const native = (protocol: ProtocolName) => protocol === 'farcall';
-/** Streams and callbacks: the native protocol on a channel carries them, nothing else does. */
+/** Streams and callbacks: the native protocol on a channel (NATS is an exchange, one request a call). */
 const references = (protocol: ProtocolName, transport: string) =>
-  native(protocol) && channel(transport);
+  native(protocol) && channel(transport) && transport !== 'nats';
 
 async function* upTo(n: number): AsyncGenerator<number> {
   for (let i = 1; i <= n; i++) yield i;
@@ -627,7 +662,7 @@ const scenarios: Scenario[] = [
           method: 'add',
           args: [20, 22],
           meta: {},
-          authenticated: true,
+          authenticated: options.authkey !== undefined,
           protocol: options.protocol ?? 'farcall',
           outcome: { result: 42 },
         },
@@ -738,8 +773,15 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'refuses an authkey where the protocol has no handshake, with UsageError',
+    applies: (protocol, transport) => !keyed(protocol, transport),
+    run: async (_remote, url, options) => {
+      await expect(connect(url, { ...options, authkey: KEY })).rejects.toBeInstanceOf(UsageError);
+    },
+  },
+  {
     name: 'refuses a wrong authkey with AuthenticationError',
-    applies: (_protocol, transport) => reconnects(transport),
+    applies: (protocol, transport) => keyed(protocol, transport) && reconnects(transport),
     run: async (_remote, _url, options, reconnect) => {
       await expect(reconnect({ ...options, authkey: 'wrong' })).rejects.toBeInstanceOf(
         AuthenticationError,
@@ -748,31 +790,36 @@ const scenarios: Scenario[] = [
   },
 ];
 
-beforeAll(() => {
+beforeAll(async () => {
   if (haveOpenssl) certs = makeCerts();
+  if (haveNats) natsServer = await startNatsServer();
 });
-afterAll(() => certs?.cleanup());
+afterAll(async () => {
+  certs?.cleanup();
+  await natsServer?.stop();
+});
 
 for (const transport of transports) {
   for (const protocol of transport.protocols) {
     describe(`${transport.name} × ${protocol}`, () => {
       let opened: Opened;
       let options: ConnectOptions;
+      const authkey = transport.keyless?.includes(protocol) ? undefined : KEY;
       beforeAll(async () => {
-        options = { authkey: KEY, protocol, logger: false, timeout: 5000, ...transport.connect };
+        options = { authkey, protocol, logger: false, timeout: 5000, ...transport.connect };
         if (transport.open) {
           opened = await transport.open(protocol, options);
           return;
         }
         const server: Server = await serve(api, {
           listen: transport.listen!(),
-          authkey: KEY,
+          authkey,
           protocol,
           logger: false,
           use: serverInterceptor,
           ...transport.serve,
         });
-        const url = server.urls[0]!;
+        const url = transport.dial ? transport.dial(server.urls[0]!) : server.urls[0]!;
         const remote = await connect<typeof api>(url, options);
         opened = {
           remote,

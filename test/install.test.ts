@@ -165,6 +165,21 @@ describe('the packed tarball, installed into a project of its own', () => {
     expect(existsSync(join(project, 'node_modules/esbuild'))).toBe(false);
   });
 
+  it('says that zmq+tcp:// needs the zeromq package, which it does not install', async () => {
+    expect(existsSync(join(project, 'node_modules/zeromq'))).toBe(false);
+    const script = `
+      import { connect } from 'farcall';
+      import { device } from 'farcall/zeromq';
+      for (const attempt of [() => connect('zmq+tcp://127.0.0.1:5555'), () => device({ frontend: 'zmq+tcp://127.0.0.1:0', backend: 'zmq+tcp://127.0.0.1:0' })]) {
+        await attempt().then(() => console.log('resolved'), (e) => console.log(e.name + ': ' + e.message));
+      }
+    `;
+    const result = await runIn(process.execPath, ['--input-type=module', '-e', script]);
+    const line =
+      "UsageError: farcall: the zmq+tcp:// transport needs the optional 'zeromq' package (v6): install it with npm install zeromq\n";
+    expect(result).toMatchObject({ code: 0, stdout: line + line });
+  });
+
   it('is importable by name from plain node, and serves and calls end to end', async () => {
     const script = `
       import { serve, connect, close } from 'farcall';

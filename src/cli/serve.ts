@@ -14,6 +14,7 @@ interface ServeFlags {
   tlsCa?: string;
   tlsRequestCert?: boolean;
   exposeStack?: boolean;
+  ui?: boolean;
   drain: string;
   workers?: string;
 }
@@ -31,7 +32,7 @@ export function addServeCommand(program: Command): void {
     .addOption(
       new Option(
         '--listen <url>',
-        'address to bind, repeatable: tcp://HOST:PORT, tls://HOST:PORT, unix:/PATH',
+        'address to bind, repeatable: tcp://HOST:PORT, tls://HOST:PORT, unix:/PATH, ws://HOST:PORT/PATH, http://HOST:PORT/PATH',
       )
         .argParser((url: string, previous: string[] | undefined) => [...(previous ?? []), url])
         .makeOptionMandatory(),
@@ -46,6 +47,7 @@ export function addServeCommand(program: Command): void {
       '--expose-stack',
       "send thrown errors' stacks to callers (they can leak paths and code)",
     )
+    .option('--ui', 'serve the playground, a page to try the methods, at each http:// address')
     .option('--drain <ms>', 'on shutdown, how long calls in flight may take to finish', '5000')
     .option('--workers <n>', 'run the module in a pool of N worker threads, not in the main thread')
     .addHelpText(
@@ -56,6 +58,7 @@ Examples:
   $ FARCALL_AUTHKEY=s3cret farcall serve ./api.js --listen tcp://0.0.0.0:8000 --listen unix:/tmp/api.sock
   $ farcall serve ./api.ts --listen tls://0.0.0.0:8443 --tls-key key.pem --tls-cert cert.pem
   $ farcall serve ./heavy.js --listen tcp://127.0.0.1:8000 --workers 2
+  $ farcall serve ./api.ts --listen http://127.0.0.1:8080/rpc --ui     # the playground at that URL
 
 Port 0 picks a free port; the "listening on" lines show the one bound.
 Exit codes: 0 stopped by a signal, 1 forced by a second signal, 2 usage, load or bind failure.`,
@@ -68,6 +71,7 @@ Exit codes: 0 stopped by a signal, 1 forced by a second signal, 2 usage, load or
         protocol: flags.protocol,
         exposeStack: flags.exposeStack,
         tls: tlsOptions(flags),
+        ui: flags.ui === true,
       };
       const workers =
         flags.workers === undefined ? undefined : parseCount(flags.workers, '--workers');
@@ -78,6 +82,11 @@ Exit codes: 0 stopped by a signal, 1 forced by a second signal, 2 usage, load or
         workers === undefined ? options : { ...options, module: modulePath, workers },
       );
       for (const url of server.urls) process.stdout.write(`listening on ${url}\n`);
+      if (flags.ui) {
+        const pages = server.urls.filter((url) => /^https?:/.test(url));
+        if (pages.length === 0) process.stderr.write('farcall: --ui needs an http:// address\n');
+        for (const url of pages) process.stdout.write(`playground on ${url}\n`);
+      }
       const signal = await nextSignal();
       process.stderr.write(`farcall: ${signal}: closing, letting calls in flight finish\n`);
       const force = () => {
@@ -90,10 +99,11 @@ Exit codes: 0 stopped by a signal, 1 forced by a second signal, 2 usage, load or
 }
 
 function tlsOptions(flags: ServeFlags): ServeOptions['tls'] {
-  const wantsTls = flags.listen.some((url) => url.startsWith('tls:'));
-  if (!wantsTls) return undefined;
+  const secure = flags.listen.find((url) => /^(tls|https|wss):/.test(url));
+  if (!secure) return undefined;
   if (!flags.tlsKey || !flags.tlsCert) {
-    throw new UsageError('a tls:// address needs --tls-key and --tls-cert');
+    const scheme = secure.slice(0, secure.indexOf(':'));
+    throw new UsageError(`a ${scheme}:// address needs --tls-key and --tls-cert`);
   }
   return {
     key: readPem(flags.tlsKey, '--tls-key'),

@@ -285,6 +285,13 @@ export interface Protocol {
    * opening (Python's without an authkey) gets the full frame limit from the first frame.
    */
   hasOpening?(options: ProtocolOptions): boolean;
+  /**
+   * Whether `frame` may be the first a client sends (the native HELLO), for message transports
+   * with no per-peer connection (ZeroMQ), where a frame from an unknown peer either starts a
+   * connection or is answered "unknown session". Undefined: any frame may (the Python protocol
+   * has no opening over ZeroMQ).
+   */
+  opens?(frame: Uint8Array): boolean;
   /** The connection for an exchange transport, which has no opening (authentication is the exchange's). */
   codecs?(options: ProtocolOptions): ProtocolConnection;
   /** The content type of its frames on exchange transports (`application/x-msgpack`). */

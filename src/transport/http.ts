@@ -1,13 +1,20 @@
 /**
  * `http://HOST:PORT/PATH` and `https://…`: an exchange transport. Each request is a POST of one
  * body to PATH; its response is the answer. The server refuses a body over the frame limit with
- * 413 before reading it whole, anything but POST with 405, and other paths with 404. Transport
- * options: `tls` (Node's TLS options, for https), and on the client `batch: false` to send one
- * request per call.
+ * 413 before reading it whole, a body that has not arrived by `limits.requestTimeoutMs` with
+ * 408, a page origin it does not allow with 403 (`cors.ts`), anything but POST with 405 (a GET
+ * gets the playground when there is one), and other paths with 404. The endpoint shares its
+ * server with the others of its host and port (`http-host.ts`). Transport options: `tls` (Node's
+ * TLS options, for https), `origins`, `server` (a user's server to attach to), and on the
+ * client `batch: false` to send one request per call.
  */
 import http from 'node:http';
 import https from 'node:https';
+import type { Socket } from 'node:net';
 import { AbortError, ConnectionClosedError, UsageError } from '../errors.js';
+import { MAX_TIMER_MS } from '../limits.js';
+import { corsHeaders, judgeOrigin, originSet, preflightHeaders, refusedOrigin } from './cors.js';
+import { isLoopback, mount, pathOf, urlHost } from './http-host.js';
 import { peerCertificate } from './peer-certificate.js';
 import type {
   Exchange,
@@ -43,37 +50,57 @@ function parse(url: string): Target {
   };
 }
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
-}
-
-/** Reads a request body up to `max` bytes; resolves undefined when it is over (the caller answers 413). */
-function readBody(request: http.IncomingMessage, max: number): Promise<Uint8Array | undefined> {
+/**
+ * Reads a request body up to `max` bytes within `deadlineMs`. Resolves the body, or why it was
+ * not read: `'large'` (over `max`, from Content-Length or as it streams; the caller answers 413)
+ * or `'slow'` (not whole by the deadline; 408). Rejects when the request fails.
+ */
+function readBody(
+  request: http.IncomingMessage,
+  max: number,
+  deadlineMs: number,
+): Promise<Uint8Array | 'large' | 'slow'> {
   return new Promise((resolve, reject) => {
     const declared = Number(request.headers['content-length'] ?? Number.NaN);
     if (declared > max) {
-      resolve(undefined);
+      resolve('large');
       return;
     }
     const chunks: Buffer[] = [];
     let size = 0;
+    const stop = (outcome: 'large' | 'slow') => {
+      clearTimeout(timer);
+      request.removeAllListeners('data');
+      request.pause();
+      resolve(outcome);
+    };
+    const timer = setTimeout(() => stop('slow'), Math.min(deadlineMs, MAX_TIMER_MS));
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > max) {
-        request.removeAllListeners('data');
-        request.pause();
-        resolve(undefined);
-        return;
-      }
+      if (size > max) return stop('large');
       chunks.push(chunk);
     });
-    request.on('end', () => resolve(new Uint8Array(Buffer.concat(chunks, size))));
-    request.on('error', reject);
+    request.on('end', () => {
+      clearTimeout(timer);
+      resolve(new Uint8Array(Buffer.concat(chunks, size)));
+    });
+    request.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
   });
 }
 
-function send(response: http.ServerResponse, answer: ExchangeResponse): void {
-  response.writeHead(answer.status, { ...answer.headers, 'content-length': answer.body.length });
+function send(
+  response: http.ServerResponse,
+  answer: ExchangeResponse,
+  extra: Record<string, string> | undefined,
+): void {
+  response.writeHead(answer.status, {
+    ...answer.headers,
+    ...extra,
+    'content-length': answer.body.length,
+  });
   response.end(answer.body);
 }
 
@@ -81,96 +108,125 @@ function plain(
   response: http.ServerResponse,
   status: number,
   message: string,
-  close = false,
+  headers: Record<string, string> = {},
 ): void {
   const body = Buffer.from(`farcall: ${message}\n`);
-  const headers: Record<string, string | number> = {
+  response.writeHead(status, {
+    ...headers,
     'content-type': 'text/plain; charset=utf-8',
     'content-length': body.length,
-  };
-  if (close) headers.connection = 'close';
-  response.writeHead(status, headers);
+  });
   response.end(body);
 }
 
-function listen(url: string, options: ListenOptions): Promise<Listener> {
-  const target = parse(url);
-  const onExchange = options.handlers.exchange;
-  if (!onExchange) throw new Error('farcall: http listeners carry exchanges');
-  const tls = options.transport.tls as https.ServerOptions | undefined;
-  if (target.secure && !tls?.key && !tls?.pfx) {
-    throw new UsageError('an https:// address needs the tls option with a key and cert');
+const signals = new WeakMap<object, AbortSignal>();
+
+/**
+ * Aborts when the connection closes: a request still being answered then has no one to answer.
+ * One per connection rather than per request (HTTP/1.1 answers one request of a connection at
+ * a time), because an AbortController costs more than the rest of a small request's handling.
+ */
+function connectionSignal(socket: Socket): AbortSignal {
+  let signal = signals.get(socket);
+  if (!signal) {
+    const abort = new AbortController();
+    socket.once('close', () => abort.abort(new ConnectionClosedError('the client went away')));
+    signal = abort.signal;
+    signals.set(socket, signal);
   }
+  return signal;
+}
+
+/** Answers an HTTP endpoint's requests: POSTs of calls, preflights, and GETs of its page. */
+function endpoint(target: Target, options: ListenOptions) {
+  const onExchange = options.handlers.exchange!;
+  const onPage = options.handlers.page;
+  const origins = originSet(options.transport.origins);
   const handle = async (request: http.IncomingMessage, response: http.ServerResponse) => {
-    const path = (request.url ?? '/').split('?')[0]!;
-    if (path !== target.path) return plain(response, 404, `no farcall endpoint at ${path}`);
-    if (request.method !== 'POST') {
-      response.setHeader('allow', 'POST');
-      return plain(response, 405, 'farcall endpoints take POST requests');
+    const path = pathOf(request);
+    const socket = request.socket;
+    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    if (path !== target.path) {
+      // Below the path: a file of the endpoint's page.
+      const name = path.slice(path.lastIndexOf('/') + 1);
+      const page =
+        request.method === 'GET' || request.method === 'HEAD' ? await onPage?.(name) : undefined;
+      if (page) return send(response, page, undefined);
+      return plain(response, 404, `no farcall endpoint at ${path}`);
     }
-    const body = await readBody(request, options.maxFrameBytes);
-    if (body === undefined) {
+    const origin = request.headers.origin;
+    const verdict = judgeOrigin(origin, request.headers.host, origins);
+    if (request.method === 'OPTIONS') {
+      if (verdict === 'allowed' || verdict === 'same') {
+        response.writeHead(204, preflightHeaders(origin!));
+        return response.end();
+      }
       return plain(
         response,
-        413,
-        `the body is over the limit of ${options.maxFrameBytes} bytes (limits.maxFrameBytes)`,
-        true,
+        403,
+        verdict === 'none' ? 'OPTIONS is for CORS preflights' : refusedOrigin(origin!),
       );
     }
-    const abort = new AbortController();
-    response.on('close', () => {
-      if (!response.writableFinished)
-        abort.abort(new ConnectionClosedError('the client went away'));
-    });
+    if (request.method === 'GET' || request.method === 'HEAD') {
+      const page = await onPage?.('');
+      if (page) return send(response, page, undefined);
+    }
+    if (request.method !== 'POST') {
+      return plain(response, 405, 'farcall endpoints take POST requests', { allow: 'POST' });
+    }
+    if (verdict === 'refused') {
+      options.warn(`refused a request from ${peer}: ${refusedOrigin(origin!)}`);
+      return plain(response, 403, refusedOrigin(origin!));
+    }
+    const cors = verdict === 'allowed' ? corsHeaders(origin!) : undefined;
+    const body = await readBody(request, options.maxFrameBytes, options.requestTimeoutMs);
+    if (body === 'large') {
+      const message = `the body is over the limit of ${options.maxFrameBytes} bytes (limits.maxFrameBytes)`;
+      options.warn(`refused a request from ${peer}: ${message}`);
+      return plain(response, 413, message, { ...cors, connection: 'close' });
+    }
+    if (body === 'slow') {
+      const message = `the request did not arrive whole within ${options.requestTimeoutMs} ms (limits.requestTimeoutMs)`;
+      options.warn(`closing a connection from ${peer}: ${message}`);
+      plain(response, 408, message, { ...cors, connection: 'close' });
+      return;
+    }
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.headers)) {
       if (typeof value === 'string') headers[name] = value;
     }
-    const socket = request.socket;
     const incoming: IncomingExchange = {
       path,
       body,
       contentType: headers['content-type'] ?? '',
       headers,
-      peer: `${socket.remoteAddress}:${socket.remotePort}`,
+      peer,
       get certificate() {
         return peerCertificate(socket);
       },
-      signal: abort.signal,
+      signal: connectionSignal(socket),
       connection: socket,
     };
-    send(response, await onExchange(incoming));
+    send(response, await onExchange(incoming), cors);
   };
-  const onRequest = (request: http.IncomingMessage, response: http.ServerResponse) => {
+  return (request: http.IncomingMessage, response: http.ServerResponse) => {
     handle(request, response).catch((error: Error) => {
       options.warn(`HTTP request failed: ${error.message}`);
       if (!response.headersSent) plain(response, 500, 'internal error');
       else response.destroy();
     });
   };
-  const server = target.secure ? https.createServer(tls!, onRequest) : http.createServer(onRequest);
-  // A client that trickles its headers is cut off at the handshake deadline.
-  server.headersTimeout = options.handshakeTimeoutMs;
-  server.requestTimeout = Math.max(options.handshakeTimeoutMs, 60_000);
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(target.port, target.host, () => {
-      server.off('error', reject);
-      server.on('error', (error) => options.warn(`HTTP server error: ${error.message}`));
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : target.port;
-      const host = target.host.includes(':') ? `[${target.host}]` : target.host;
-      resolve({
-        url: `${target.secure ? 'https' : 'http'}://${host}:${port}${target.path}`,
-        loopback: isLoopback(target.host),
-        close: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            server.closeAllConnections();
-          }),
-      });
-    });
-  });
+}
+
+async function listen(url: string, options: ListenOptions): Promise<Listener> {
+  const target = parse(url);
+  if (!options.handlers.exchange) throw new Error('farcall: http listeners carry exchanges');
+  const mounted = await mount(target, { request: endpoint(target, options) }, options);
+  return {
+    url: `${target.secure ? 'https' : 'http'}://${urlHost(mounted.host)}:${mounted.port}${target.path}`,
+    loopback: isLoopback(mounted.host),
+    close: () => mounted.unmount(),
+  };
 }
 
 function dial(url: string, transport: Readonly<Record<string, unknown>>): Exchange {

@@ -4,6 +4,8 @@ const tcp: TransportLoader = async () => (await import('./tcp.js')).tcpTransport
 const ws: TransportLoader = async () => (await import('./ws.js')).wsTransport;
 const http: TransportLoader = async () => (await import('./http.js')).httpTransport;
 const memory: TransportLoader = async () => (await import('./memory.js')).memoryTransport;
+const zmq: TransportLoader = async () => (await import('./zmq.js')).zmqTransport;
+const nats: TransportLoader = async () => (await import('./nats.js')).natsTransport;
 
 /** The transports of the Node build, each loaded when its scheme is first used. */
 export const nodeSchemes = new SchemeTable(
@@ -16,8 +18,10 @@ export const nodeSchemes = new SchemeTable(
     ['http', http],
     ['https', http],
     ['memory', memory],
+    ['zmq+tcp', zmq],
+    ['nats', nats],
   ],
-  new Set(['zmq+tcp', 'nats']),
+  new Set(),
 );
 
 /**

@@ -79,6 +79,18 @@ export interface ExchangeRequest {
   readonly headers: Readonly<Record<string, string>>;
   /** Aborts the request (the server sees its connection close). */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * How long the longest-waiting call in it waits, in ms; undefined when one of them waits for
+   * ever. A transport that must bound every request itself, because nothing tells it that the
+   * server went away (NATS), waits this long and a little more, so the call's own deadline
+   * speaks first.
+   */
+  readonly timeoutMs?: number | undefined;
+  /**
+   * Nothing in it waits for an answer (it holds only notifications): a transport may send it
+   * without waiting for one (NATS publishes it) and resolve 204 at once.
+   */
+  readonly oneWay?: boolean | undefined;
 }
 
 /** The answer to one request. */
@@ -140,6 +152,12 @@ export interface ListenHandlers {
   pending?(connection: PendingConnection): void;
   /** An exchange transport received a request; the promise is the response to send. */
   exchange?(request: IncomingExchange): Promise<ExchangeResponse>;
+  /**
+   * A GET of an exchange endpoint's page (the playground): `name` is '' for the endpoint's own
+   * path, else the file below it (`PATH/_farcall/NAME`). Resolves the response, or undefined
+   * when there is no such page (the endpoint answers 405 at its path, 404 below it).
+   */
+  page?(name: string): Promise<ExchangeResponse | undefined>;
 }
 
 export interface ListenOptions {
@@ -148,9 +166,27 @@ export interface ListenOptions {
   readonly transport: Readonly<Record<string, unknown>>;
   readonly maxFrameBytes: number;
   readonly maxPendingWriteBytes: number;
-  /** Deadline for a transport-level handshake (TLS), in ms. */
+  /** Deadline for a transport-level handshake (TLS, HTTP headers, a WebSocket upgrade), in ms. */
   readonly handshakeTimeoutMs: number;
+  /** Deadline for an HTTP request's body to arrive whole, in ms (`limits.requestTimeoutMs`). */
+  readonly requestTimeoutMs: number;
+  /**
+   * A map the listeners of one `serve` share, so that transports can share what they bind (the
+   * HTTP and WebSocket endpoints of one port share one server: `http-host.ts`).
+   */
+  readonly shared: Map<unknown, unknown>;
   readonly warn: (message: string) => void;
+  /**
+   * Whether a first frame from a peer the listener does not know may start a connection, for
+   * message transports that have no per-peer connection to open (ZeroMQ): the protocol's
+   * opening message (a native HELLO). Undefined: any frame starts one.
+   */
+  readonly opens?: ((frame: Uint8Array) => boolean) | undefined;
+  /**
+   * The methods served, with their parameter names, for a transport that advertises them (the
+   * NATS services API's `$SRV.INFO`).
+   */
+  readonly methods?: () => readonly { readonly name: string; readonly params: readonly string[] }[];
 }
 
 export interface Listener {
@@ -158,16 +194,40 @@ export interface Listener {
   readonly url: string;
   /** Whether peers on other machines can reach it (for the keyless-bind warning). */
   readonly loopback: boolean;
-  /** Stops accepting. Never waits on peers: connections it handed out belong to their sessions. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting. Never waits on peers: connections it handed out belong to their sessions.
+   * An exchange listener that cannot tell its clients it is going (NATS) stops taking requests,
+   * then answers those it took for up to `drainMs` before it lets go of them.
+   */
+  close(drainMs?: number): Promise<void>;
 }
 
 export interface DialOptions {
   readonly transport: Readonly<Record<string, unknown>>;
+  /**
+   * The protocol the connection will carry (`farcall`, `python`), for transports whose own
+   * messages depend on who is at the other end (ZeroMQ's goodbye, which a REP socket of the
+   * Python recipe must never see).
+   */
+  readonly protocol?: string | undefined;
   readonly maxFrameBytes: number;
   readonly maxPendingWriteBytes: number;
   /** Aborts the dial (the connect timeout, or the user's signal). */
   readonly signal: AbortSignal;
+}
+
+/** What `serve` or `connect` will run over a transport, for `TransportModule.prepare`. */
+export interface TransportUse {
+  readonly url: string;
+  readonly role: 'client' | 'server';
+  /** The protocol's name (`farcall`, `python`). */
+  readonly protocol: string;
+  readonly authkey: boolean;
+}
+
+/** Protocol options a transport implies (ZeroMQ: the recipe's single-pickle form). */
+export interface TransportDefaults {
+  readonly python?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /**
@@ -176,6 +236,20 @@ export interface DialOptions {
  */
 export interface TransportModule {
   readonly shape: 'channel' | 'exchange';
+  /** The shape of one URL, where the URL chooses it (ZeroMQ's `?exchange`); default `shape`. */
+  shapeOf?(url: string): 'channel' | 'exchange';
+  /**
+   * Checks, before anything is dialled or bound, that this transport can carry `use`: throws
+   * `UsageError` for a protocol or option it cannot (the Python protocol's authkey handshake
+   * over ZeroMQ), and returns the protocol options it implies, which the user's override.
+   */
+  prepare?(use: TransportUse): TransportDefaults | undefined;
+  /**
+   * For an exchange: whether calls made in one turn of the event loop share a request unless
+   * `transport: { batch }` says otherwise (default true; NATS sends one request per call, so
+   * each call is balanced, bounded and cancelled on its own).
+   */
+  readonly batch?: boolean;
   /** Rejects with `ConnectionClosedError` when the peer cannot be reached, `AbortError` on abort. */
   dial(url: string, options: DialOptions): Promise<Channel | Exchange>;
   /** Rejects with the bind error, or `UsageError` for a URL it cannot listen on. */

@@ -66,7 +66,9 @@ export class WebSocketChannel implements Channel {
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
     });
-    socket.binaryType = 'arraybuffer';
+    // The `ws` package hands a binary message to 'arraybuffer' listeners as a copy: take its own
+    // Buffer (a Uint8Array) instead. Browsers have no such type and give an ArrayBuffer.
+    socket.binaryType = (socket as WsInternals)._socket ? 'nodebuffer' : 'arraybuffer';
     socket.onmessage = (event) => this.message(event.data);
     socket.onclose = (event) => {
       if (!this.isClosed && event.code !== NORMAL && event.code !== 1005) {
@@ -107,7 +109,7 @@ export class WebSocketChannel implements Channel {
 
   private message(data: unknown): void {
     if (this.isClosed) return;
-    if (!(data instanceof ArrayBuffer)) {
+    if (!(data instanceof ArrayBuffer) && !(data instanceof Uint8Array)) {
       void this.close(
         new ProtocolError('a text WebSocket message where a binary frame was expected'),
         POLICY,
@@ -123,7 +125,7 @@ export class WebSocketChannel implements Channel {
       );
       return;
     }
-    const frame = new Uint8Array(data);
+    const frame = data instanceof Uint8Array ? data : new Uint8Array(data);
     if (!this.receiver || this.early.length > 0) this.early.push(frame);
     else this.deliver(frame);
   }

@@ -1,13 +1,15 @@
 /**
  * `ws://HOST:PORT/PATH` and `wss://…`: a channel transport, one binary message per frame. The
- * server is the `ws` package on a `node:http(s)` server that answers only upgrades to PATH; the
- * client is the platform's `WebSocket` where there is one, else `ws`'s. Transport options: `tls`
- * (Node's TLS options: `key`/`cert` to serve, `ca` to trust).
+ * server is the `ws` package on the `node:http(s)` server of its host and port, shared with the
+ * other endpoints there (`http-host.ts`), answering upgrades to PATH; it refuses an upgrade from
+ * a page origin it does not allow (`cors.ts`). The client is the platform's `WebSocket` where
+ * there is one, else `ws`'s. Transport options: `tls` (Node's TLS options: `key`/`cert` to
+ * serve, `ca` to trust), `origins`, `server` (a user's server to attach to).
  */
-import http from 'node:http';
-import https from 'node:https';
 import { WebSocket, WebSocketServer } from 'ws';
 import { AbortError, ConnectionClosedError, UsageError } from '../errors.js';
+import { judgeOrigin, originSet, refusedOrigin } from './cors.js';
+import { isLoopback, mount, type UpgradeRoute, urlHost } from './http-host.js';
 import { peerCertificate } from './peer-certificate.js';
 import type { Listener, ListenOptions, TransportModule } from './transport.js';
 import { WebSocketChannel, type WebSocketLike } from './ws-channel.js';
@@ -37,60 +39,42 @@ function parse(url: string): Target {
   };
 }
 
-function listen(url: string, options: ListenOptions): Promise<Listener> {
+async function listen(url: string, options: ListenOptions): Promise<Listener> {
   const target = parse(url);
   const onChannel = options.handlers.channel;
   if (!onChannel) throw new Error('farcall: ws listeners carry channels');
-  const tls = options.transport.tls as https.ServerOptions | undefined;
-  if (target.secure && !tls?.key && !tls?.pfx) {
-    throw new UsageError('a wss:// address needs the tls option with a key and cert');
-  }
-  const server = target.secure ? https.createServer(tls!) : http.createServer();
-  server.on('request', (_request, response: http.ServerResponse) => {
-    response.writeHead(426, { 'content-type': 'text/plain; charset=utf-8', upgrade: 'websocket' });
-    response.end('farcall: this endpoint speaks WebSocket\n');
-  });
-  server.headersTimeout = options.handshakeTimeoutMs;
+  const origins = originSet(options.transport.origins);
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes });
-  server.on('upgrade', (request, socket, head) => {
-    const path = (request.url ?? '/').split('?')[0];
-    if (path !== target.path) {
-      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
+  const upgrade: UpgradeRoute = (request, socket, head) => {
+    const origin = request.headers.origin;
+    const peer = `${request.socket.remoteAddress}:${request.socket.remotePort}`;
+    // Browsers apply no CORS to WebSocket: the Origin header is the only guard (`cors.ts`).
+    if (judgeOrigin(origin, request.headers.host, origins) === 'refused') {
+      options.warn(`refused a WebSocket from ${peer}: ${refusedOrigin(origin!)}`);
+      socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
-      const peer = `${request.socket.remoteAddress}:${request.socket.remotePort}`;
       const certificate = peerCertificate(request.socket);
-      const channel = new WebSocketChannel(
-        ws as unknown as WebSocketLike,
-        peer,
-        options.maxFrameBytes,
-        certificate,
+      onChannel(
+        new WebSocketChannel(
+          ws as unknown as WebSocketLike,
+          peer,
+          options.maxFrameBytes,
+          certificate,
+        ),
       );
-      onChannel(channel);
     });
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(target.port, target.host, () => {
-      server.off('error', reject);
-      server.on('error', (error) => options.warn(`WebSocket server error: ${error.message}`));
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : target.port;
-      const host = target.host.includes(':') ? `[${target.host}]` : target.host;
-      resolve({
-        url: `${target.secure ? 'wss' : 'ws'}://${host}:${port}${target.path}`,
-        loopback:
-          target.host === 'localhost' || target.host === '::1' || target.host.startsWith('127.'),
-        close: () =>
-          new Promise<void>((done) => {
-            wss.close();
-            server.close(() => done());
-            server.closeAllConnections();
-          }),
-      });
-    });
-  });
+  };
+  const mounted = await mount(target, { upgrade }, options);
+  return {
+    url: `${target.secure ? 'wss' : 'ws'}://${urlHost(mounted.host)}:${mounted.port}${target.path}`,
+    loopback: isLoopback(mounted.host),
+    close: async () => {
+      wss.close();
+      await mounted.unmount();
+    },
+  };
 }
 
 export const wsTransport: TransportModule = {

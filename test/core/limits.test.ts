@@ -73,6 +73,7 @@ it('DEFAULT_LIMITS holds the documented values and cannot be changed', () => {
     maxHandshakes: 128,
     maxConnections: 10_000,
     idleTimeoutMs: 300_000,
+    requestTimeoutMs: 30_000,
     maxPendingWriteBytes: 16 * MiB,
     maxStreams: 1024,
     streamWindow: 256,

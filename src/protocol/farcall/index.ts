@@ -1,3 +1,4 @@
+import { isFarcallHello } from '../detect.js';
 import type { Capabilities, Protocol, ProtocolConnection, ProtocolOptions } from '../protocol.js';
 import { clientHandshake, serverHandshake } from './handshake.js';
 import { NativeCodecs } from './messages.js';
@@ -76,6 +77,7 @@ export const farcallProtocol: Protocol = {
         : await clientHandshake(link, options, settings);
     return connection(options, opened.references, channelCapabilities, opened.peer);
   },
+  opens: isFarcallHello,
   codecs(options) {
     return connection(options, false, exchangeCapabilities, {});
   },

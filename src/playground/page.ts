@@ -1,0 +1,306 @@
+/**
+ * The playground's script: it connects to the endpoint that served the page (same origin, same
+ * path), lists the methods from `$farcall.describe`, and calls them. Built by esbuild into
+ * `dist/playground/page.js`; its import of `../browser.js` becomes the browser bundle, fetched
+ * by URL from the same server.
+ *
+ * Everything shown is set with `textContent` or attributes, never `innerHTML`: method names,
+ * values and error messages come from the server and must not become markup. The authkey, when
+ * the server asks for one, lives in this script's memory only: never stored, never put in a URL
+ * or a copied command.
+ */
+import { AuthenticationError, close, connect, invoke, RemoteError } from '../browser.js';
+import { callCommand, formatValue, parseArguments } from './format.js';
+
+interface MethodInfo {
+  name: string;
+  params: string[];
+  kwargs: boolean;
+}
+
+interface Entry {
+  method: string;
+  args: unknown[];
+}
+
+const endpoint = `${location.origin}${location.pathname}`;
+let remote: unknown;
+let needsKey = false;
+let methods: MethodInfo[] = [];
+let selected: MethodInfo | undefined;
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<Record<string, string>> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(props)) {
+    if (value === undefined) continue;
+    if (name === 'class') node.className = value;
+    else node.setAttribute(name, value);
+  }
+  node.append(...children);
+  return node;
+}
+
+const $ = (id: string) => document.getElementById(id)!;
+
+// The call panel: built once, filled as a method is picked.
+const title = el('h2', { id: 'call-title' }, 'Pick a method');
+const signature = el('p', { class: 'signature' });
+const argsField = el('textarea', {
+  id: 'arguments',
+  rows: '4',
+  spellcheck: 'false',
+  autocomplete: 'off',
+  'aria-describedby': 'arguments-help arguments-error',
+});
+argsField.value = '[]';
+const argsError = el('p', { id: 'arguments-error', class: 'error', 'aria-live': 'polite' });
+const callButton = el('button', { type: 'button', class: 'primary' }, 'Call');
+const copyButton = el('button', { type: 'button' }, 'Copy as command');
+const command = el('p', { class: 'command', hidden: '' });
+const resultBody = el('div', { id: 'result-body', 'aria-live': 'polite' });
+const resultMeta = el('p', { class: 'meta' });
+const result = el(
+  'section',
+  { class: 'result', 'aria-labelledby': 'result-title' },
+  el('h2', { id: 'result-title' }, 'Result'),
+  resultMeta,
+  resultBody,
+);
+
+function buildCallPanel(): void {
+  $('call').append(
+    title,
+    signature,
+    el('label', { for: 'arguments' }, 'Arguments'),
+    argsField,
+    el(
+      'p',
+      { id: 'arguments-help', class: 'help' },
+      'A JSON array of the arguments, like [2, 3]. Ctrl+Enter calls.',
+    ),
+    argsError,
+    el('div', { class: 'actions' }, callButton, copyButton),
+    command,
+    result,
+  );
+  argsField.addEventListener('input', checkArguments);
+  argsField.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      if (!callButton.disabled) callButton.click();
+    }
+  });
+  callButton.addEventListener('click', () => {
+    const parsed = parseArguments(argsField.value);
+    if (selected && 'args' in parsed) void run({ method: selected.name, args: parsed.args });
+  });
+  copyButton.addEventListener('click', () => {
+    const parsed = parseArguments(argsField.value);
+    if (selected && 'args' in parsed) copy(callCommand(endpoint, selected.name, parsed.args));
+  });
+  checkArguments();
+}
+
+function checkArguments(): void {
+  const parsed = parseArguments(argsField.value);
+  const error = 'error' in parsed ? parsed.error : '';
+  argsError.textContent = error;
+  argsField.setAttribute('aria-invalid', String(error !== ''));
+  callButton.disabled = error !== '' || !selected;
+  copyButton.disabled = callButton.disabled;
+}
+
+function pick(method: MethodInfo, button: HTMLButtonElement): void {
+  selected = method;
+  for (const other of document.querySelectorAll('.method[aria-pressed]')) {
+    other.setAttribute('aria-pressed', 'false');
+  }
+  button.setAttribute('aria-pressed', 'true');
+  title.textContent = method.name;
+  signature.textContent = `${method.name}(${method.params.join(', ')})${method.kwargs ? ' — takes keyword arguments' : ''}`;
+  checkArguments();
+  argsField.focus();
+}
+
+/** The methods as a tree of namespaces: `math.mul` under `math`. */
+function renderMethods(): void {
+  const nav = $('methods');
+  $('methods-status').textContent =
+    methods.length === 0 ? 'This server has no methods.' : `${methods.length} methods`;
+  nav.querySelector('ul')?.remove();
+  type Node = { methods: MethodInfo[]; spaces: Map<string, Node> };
+  const root: Node = { methods: [], spaces: new Map() };
+  for (const method of methods) {
+    const parts = method.name.split('.');
+    let node = root;
+    for (const part of parts.slice(0, -1)) {
+      let child = node.spaces.get(part);
+      if (!child) {
+        child = { methods: [], spaces: new Map() };
+        node.spaces.set(part, child);
+      }
+      node = child;
+    }
+    node.methods.push(method);
+  }
+  const list = (node: Node): HTMLUListElement => {
+    const ul = el('ul');
+    for (const method of node.methods) {
+      const button = el('button', { type: 'button', class: 'method', 'aria-pressed': 'false' });
+      button.textContent = method.name;
+      button.addEventListener('click', () => pick(method, button));
+      ul.append(
+        el('li', {}, button, el('span', { class: 'params' }, `(${method.params.join(', ')})`)),
+      );
+    }
+    for (const [name, child] of node.spaces) {
+      const details = el('details', { open: '' }, el('summary', {}, name), list(child));
+      ul.append(el('li', { class: 'space' }, details));
+    }
+    return ul;
+  };
+  nav.append(list(root));
+}
+
+function showValue(value: unknown): void {
+  resultBody.replaceChildren(el('pre', { class: 'value' }, formatValue(value)));
+}
+
+function showError(error: unknown): void {
+  const remoteError = error instanceof RemoteError ? error : undefined;
+  const e = error instanceof Error ? error : new Error(String(error));
+  const parts: (Node | string)[] = [
+    el('p', { class: 'error-title' }, el('strong', {}, e.name), `: ${e.message}`),
+  ];
+  if (remoteError) {
+    parts.push(el('p', { class: 'meta' }, `code ${remoteError.code}`));
+    if (remoteError.data !== undefined) parts.push(el('pre', {}, formatValue(remoteError.data)));
+    if (remoteError.remoteStack) parts.push(el('pre', { class: 'stack' }, remoteError.remoteStack));
+  }
+  resultBody.replaceChildren(el('div', { class: 'failure' }, ...parts));
+}
+
+async function run(entry: Entry): Promise<void> {
+  callButton.disabled = true;
+  resultMeta.textContent = `Calling ${entry.method}…`;
+  const started = performance.now();
+  let ok = true;
+  let outcome: unknown;
+  try {
+    outcome = await invoke(remote, entry.method, entry.args);
+  } catch (error) {
+    ok = false;
+    outcome = error;
+  }
+  const ms = performance.now() - started;
+  const took = `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
+  resultMeta.textContent = `${entry.method} · ${took}`;
+  if (ok) showValue(outcome);
+  else showError(outcome);
+  remember(entry, ok ? formatValue(outcome) : errorText(outcome), ok, took);
+  checkArguments();
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function remember(entry: Entry, summary: string, ok: boolean, took: string): void {
+  const argsText = JSON.stringify(entry.args);
+  const again = el(
+    'button',
+    { type: 'button', 'aria-label': `Run again: ${entry.method}` },
+    'Run again',
+  );
+  again.addEventListener('click', () => {
+    const method = methods.find((m) => m.name === entry.method);
+    const button = [...document.querySelectorAll<HTMLButtonElement>('.method')].find(
+      (b) => b.textContent === entry.method,
+    );
+    if (method && button) pick(method, button);
+    argsField.value = argsText;
+    checkArguments();
+    void run(entry);
+  });
+  const copyIt = el(
+    'button',
+    { type: 'button', 'aria-label': `Copy as command: ${entry.method}` },
+    'Copy',
+  );
+  copyIt.addEventListener('click', () => copy(callCommand(endpoint, entry.method, entry.args)));
+  const short = summary.length > 120 ? `${summary.slice(0, 120)}…` : summary;
+  const item = el(
+    'li',
+    { class: ok ? 'ok' : 'failed' },
+    el('code', {}, `${entry.method}(${argsText.slice(1, -1)})`),
+    el('span', { class: 'arrow' }, ' → '),
+    el('span', { class: 'summary' }, short),
+    el('span', { class: 'took' }, took),
+    again,
+    copyIt,
+  );
+  $('history-list').prepend(item);
+}
+
+function copy(text: string): void {
+  command.hidden = false;
+  const note = needsKey ? ' (set FARCALL_AUTHKEY to the key first)' : '';
+  command.replaceChildren(el('code', {}, text), note);
+  navigator.clipboard?.writeText(text).then(
+    () => command.append(' — copied'),
+    () => command.append(' — select it to copy'),
+  );
+}
+
+/** Asks for the authkey; submitting it connects again with it. */
+function askForKey(message: string): void {
+  const box = $('auth');
+  box.hidden = false;
+  const field = el('input', { id: 'authkey', type: 'password', autocomplete: 'off' });
+  const form = el(
+    'form',
+    {},
+    el('p', {}, message),
+    el('label', { for: 'authkey' }, 'Authkey'),
+    field,
+    el('button', { type: 'submit', class: 'primary' }, 'Unlock'),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void start(field.value);
+  });
+  box.replaceChildren(form);
+  field.focus();
+}
+
+async function start(authkey?: string): Promise<void> {
+  $('endpoint').textContent = `Calling ${endpoint}`;
+  try {
+    const next = await connect(endpoint, authkey ? { authkey } : {});
+    const described = (await invoke(next, '$farcall.describe')) as MethodInfo[];
+    if (remote) void close(remote);
+    remote = next;
+    needsKey = authkey !== undefined;
+    methods = described;
+    $('auth').hidden = true;
+    $('auth').replaceChildren();
+    renderMethods();
+  } catch (error) {
+    if (error instanceof AuthenticationError) {
+      askForKey(
+        authkey === undefined
+          ? 'This server needs its authkey. It stays in this page’s memory only.'
+          : 'That key was refused. Try again.',
+      );
+      return;
+    }
+    $('methods-status').textContent = `Cannot reach the server: ${errorText(error)}`;
+  }
+}
+
+buildCallPanel();
+void start();
