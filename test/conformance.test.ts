@@ -414,6 +414,7 @@ const served = (transport: string) => transport !== 'stdio';
 /** Rows whose far end is a relay back to this process (`test/workers/fixtures/relay.js`). */
 const relayed = (transport: string) => ['worker', 'child', 'stdio'].includes(transport);
 const native = (protocol: ProtocolName) => protocol === 'farcall';
+/** Streams and callbacks: the native protocol on a channel carries them, nothing else does. */
 /** Streams and callbacks: the native protocol on a channel (NATS is an exchange, one request a call). */
 const references = (protocol: ProtocolName, transport: string) =>
   native(protocol) && channel(transport) && transport !== 'nats';
