@@ -39,6 +39,8 @@ const WINDOW = 256;
 const BATCH = 64;
 /** Calls in flight through the ZeroMQ device (`?exchange`: the answers of one turn come back in one response). */
 const DEVICE_WINDOW = WINDOW;
+/** The hashing of one call in the worker-pool scenarios (bench/pool-hash.js). */
+const POOL_ROUNDS = 1_000_000;
 const AUTHKEY = randomBytes(16).toString('hex');
 
 const log = (line = '') => (json ? process.stderr : process.stdout).write(`${line}\n`);
@@ -336,6 +338,23 @@ const scenarios = [
   ...webScenarios(),
   // farcall over NATS beside raw NATS, and 1 to 3 servers behind one subject (bench/nats.js).
   ...natsScenarios({ startChild, log }),
+  ...[1, 2].map((workers) => ({
+    name: `pool-${workers}`,
+    title: `Worker pool, ${workers} thread${workers > 1 ? 's' : ''}: a CPU-bound function (FNV-1a over ${POOL_ROUNDS.toLocaleString('en-US')} bytes, about 1 ms)`,
+    maxCalls: 20_000,
+    // One thread pays only the round trips; two should nearly double the main thread on 2 cores.
+    targets: { minRatio: workers === 1 ? 0.85 : 1.5 },
+    baseline: {
+      name: 'main',
+      describe: 'hash(rounds) called in a loop in the main thread of the client process',
+      open: (ctx) => poolClient(ctx, 'main', 0),
+    },
+    subject: {
+      name: 'pool',
+      describe: `await pool.remote.hash(rounds) through workerPool({ workers: ${workers} }), ${2 * workers} calls in flight`,
+      open: (ctx) => poolClient(ctx, 'pool', workers),
+    },
+  })),
 ];
 
 /**
@@ -687,6 +706,21 @@ async function nodeClient(ctx, serverName, mode, extra = {}, script = 'client-pr
     run: (maxCalls, maxMs) => client.request({ maxCalls, maxMs }),
     close: () => client.stop(),
     server,
+  };
+}
+
+/**
+ * A worker-pool side (bench/pool-process.js): its process runs the function, in its main thread
+ * or through a pool. There is no server process, so the server CPU column shows 0; the client's
+ * counts the pool's threads too.
+ */
+async function poolClient(_ctx, mode, workers) {
+  const options = { mode, workers, rounds: POOL_ROUNDS, inFlight: 2 * Math.max(1, workers) };
+  const client = await startChild('pool-process.js', [JSON.stringify(options)]);
+  return {
+    run: (maxCalls, maxMs) => client.request({ maxCalls, maxMs }),
+    close: () => client.stop(),
+    server: { cpu: async () => 0 },
   };
 }
 

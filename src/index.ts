@@ -61,6 +61,12 @@ export {
   method,
   type ValidationIssue,
 } from './method.js';
+export {
+  type PoolStats,
+  type WorkerPool,
+  type WorkerPoolOptions,
+  workerPool,
+} from './pool/worker-pool.js';
 export type { ProtocolName } from './protocol/index.js';
 export type { PythonForm, PythonOptions } from './protocol/python/index.js';
 export {
@@ -70,6 +76,7 @@ export {
   type MethodInfo,
   withContext,
 } from './registry.js';
+export { relay } from './relay.js';
 export type {
   Callback,
   Remote,
@@ -87,3 +94,13 @@ export { release, retain } from './streams/references.js';
 export { type ConnectionStats, stats } from './streams/stats.js';
 export { registerTransport } from './transport/node-schemes.js';
 export type { Channel, Exchange, TransportModule } from './transport/transport.js';
+export {
+  type ConnectWorkerOptions,
+  connectChild,
+  connectParent,
+  connectWorker,
+  type ServeWorkerOptions,
+  serveChild,
+  serveParent,
+  serveWorker,
+} from './workers.js';

@@ -16,6 +16,7 @@ import { Session } from './session.js';
 import type { ConnectionStats } from './streams/stats.js';
 import type { ServerTlsOptions } from './transport/net.js';
 import { nodeSchemes } from './transport/node-schemes.js';
+import type { SchemeTable } from './transport/schemes.js';
 import type { Channel, ExchangeResponse, Listener, ListenOptions } from './transport/transport.js';
 
 export interface ServeOptions {
@@ -71,6 +72,15 @@ export interface ServeOptions {
    * protocol, outermost first (`ServerInterceptor`): to reject, time, log or enrich calls.
    */
   use?: Use<ServerInterceptor>;
+  /**
+   * A module whose exported functions run in a worker pool (`workerPool`): each call is
+   * answered by the least loaded of `workers` threads, beside `api`'s own functions, which run
+   * here (a name in both is a `UsageError`). A path, relative to the working directory, or a
+   * `file:` URL. `close()` ends the pool's threads too.
+   */
+  module?: string | URL | undefined;
+  /** Threads of the pool that runs `module` (default: `os.availableParallelism()`). */
+  workers?: number | undefined;
 }
 
 export interface Server {
@@ -104,20 +114,41 @@ export interface Server {
  * Connections are bounded: at most `limits.maxConnections` at once (more are closed at once), of
  * which at most `limits.maxHandshakes` in their opening (past it the oldest opening is closed).
  */
-export async function serve(api: object, options: ServeOptions): Promise<Server> {
-  const registry = new Registry(api);
+export function serve(api: object, options: ServeOptions): Promise<Server> {
+  return serveWith(nodeSchemes, api, options);
+}
+
+/** `serve` over another table of transports: what `serveWorker` and `serveParent` use. */
+export async function serveWith(
+  schemes: SchemeTable,
+  api: object,
+  options: ServeOptions,
+): Promise<Server> {
   const protocol = await nodeProtocols.load(options.protocol);
   const limits = resolveLimits(options.limits);
   const logger = resolveLogger(options.logger);
   const authkey = keyBytes(options.authkey);
   const urls = Array.isArray(options.listen) ? options.listen : [options.listen];
   if (urls.length === 0) throw new UsageError('serve needs at least one listen address');
+  const interceptors = interceptorList(options.use, 'serve');
+  // With `module`, a worker pool answers the module's functions (loaded only then).
+  const pool =
+    options.module === undefined && options.workers === undefined
+      ? undefined
+      : await (await import('./pool/serve-pool.js')).servePool(api, options);
+  let registry: Registry;
+  try {
+    registry = new Registry(pool?.api ?? api);
+  } catch (error) {
+    await pool?.close();
+    throw error;
+  }
   const responder: ResponderConfig = {
     registry,
     limits,
     logger,
     exposeStack: options.exposeStack === true,
-    interceptors: interceptorList(options.use, 'serve'),
+    interceptors,
   };
   const protocolOptions = {
     role: 'server' as const,
@@ -143,7 +174,7 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
   let refused = 0;
   let closing: Promise<void> | undefined;
 
-  const accept = (channel: Channel, url: string) => {
+  const accept = (channel: Channel, url: string): Promise<void> | undefined => {
     if (closing) {
       void channel.close();
       return;
@@ -169,7 +200,7 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
       proxy: (caller) => makeProxy(caller, '', undefined),
     });
     opening.add(session);
-    session.opened.then(
+    void session.opened.then(
       () => {
         opening.delete(session);
         if (closing) {
@@ -184,6 +215,7 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
         logger.warn(`closing connection from ${session.peer}: ${openingFailure(error)}`);
       },
     );
+    return session.opened;
   };
 
   // One context for every exchange of this server: the answerer keeps its codecs, its verifier
@@ -200,7 +232,7 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
   };
   try {
     for (const url of urls) {
-      const module = await nodeSchemes.transportFor(url);
+      const module = await schemes.transportFor(url);
       if (!module.listen) throw new UsageError(`cannot listen on '${url}'`);
       module.prepare?.({ url, role: 'server', protocol: protocol.name, authkey: !!authkey });
       const refusal = protocol.refuses?.(module.shapeOf?.(url) ?? module.shape, protocolOptions);
@@ -235,6 +267,7 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
     }
   } catch (error) {
     await Promise.all(listeners.map((l) => l.close()));
+    await pool?.close();
     throw error;
   }
   for (const listener of listeners) {
@@ -252,6 +285,7 @@ export async function serve(api: object, options: ServeOptions): Promise<Server>
       opening.clear();
       await Promise.all([...sessions].map((s) => s.close(drainMs)));
       await stopped;
+      await pool?.close();
     })();
     return closing;
   };

@@ -3,6 +3,7 @@ import { type Deadline, Deadlines, timeoutMs } from './deadlines.js';
 import {
   AuthenticationError,
   ConnectionClosedError,
+  ErrorCode,
   FarcallError,
   LimitError,
   ProtocolError,
@@ -44,6 +45,8 @@ export interface SessionConfig {
 
 class Pending {
   deadline: Deadline | undefined;
+  /** The call's timeout in ms, when it has one. */
+  timeout: number | undefined;
   cleanup: (() => void) | undefined;
   /** Set while the call waits for room in the peer's window; undefined once sent. */
   queued:
@@ -59,6 +62,14 @@ class Pending {
 }
 
 const MAX_ID = 0xffffffff;
+/**
+ * A `CANCELLED` answer that comes this close to the call's own deadline is that deadline: the
+ * callee gave up at the deadline that travelled with the call, and its answer overtook our own
+ * timer (a worker's port delivers within microseconds, and an answer read in the event loop's
+ * poll phase runs before a timer already due). Timers may fire a millisecond early, so a little
+ * slack.
+ */
+const DEADLINE_SLACK_MS = 5;
 /** After a half-close, the delay between the two pings that tell a gone peer from a reading one. */
 const PROBE_MS = 200;
 const OPENING = 0;
@@ -470,6 +481,7 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
     }
     return new Promise<Outcome>((resolve) => {
       const entry = new Pending(method, resolve, reference);
+      entry.timeout = timeout;
       if (timeout !== undefined) {
         entry.deadline = this.deadlines.add(timeout, () =>
           this.abandon(entry, { type: 'timeout', ms: timeout }),
@@ -590,7 +602,7 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
       this.objects.adoptAnswer();
       this.objects.callEnded(id);
     }
-    entry.resolve(answer);
+    entry.resolve(deadlineAnswer(entry, answer) ?? answer);
     this.sendWaiting();
   };
 
@@ -885,6 +897,15 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
     this.objects.close(closed);
     for (const listener of this.closeListeners.splice(0)) listener(closed);
   }
+}
+
+/** The timeout a `CANCELLED` answer stands for, when it came at the call's deadline. */
+function deadlineAnswer(entry: Pending, answer: Answer): Outcome | undefined {
+  if (answer.type !== 'error' || answer.error.code !== ErrorCode.CANCELLED) return undefined;
+  const { deadline, timeout } = entry;
+  if (!deadline || timeout === undefined) return undefined;
+  if (performance.now() < deadline.at - DEADLINE_SLACK_MS) return undefined;
+  return { type: 'timeout', ms: timeout };
 }
 
 function unref(timer: ReturnType<typeof setTimeout>): ReturnType<typeof setTimeout> {

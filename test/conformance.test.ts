@@ -3,8 +3,11 @@
  * supports them. A new transport or protocol joins by adding a row; each scenario says which
  * protocols it applies to, so a missing capability is a visible choice, not a silent gap.
  */
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   AuthenticationError,
@@ -17,6 +20,8 @@ import {
   callWithKwargs,
   close,
   connect,
+  connectChild,
+  connectWorker,
   ErrorCode,
   invoke,
   listMethods,
@@ -30,12 +35,15 @@ import {
   type ServerCall,
   type ServerInterceptor,
   serve,
+  serveChild,
+  serveWorker,
   stats,
   TimeoutError,
   UsageError,
   withContext,
   withOptions,
 } from '../src/index.js';
+import { Registry } from '../src/registry.js';
 import { makeCerts, opensslAvailable, type TestCerts } from './helpers/certs.js';
 import { type NatsServer, natsServerAvailable, startNatsServer } from './helpers/nats-server.js';
 
@@ -160,7 +168,8 @@ const KEY = 'conformance';
 
 interface Transport {
   name: string;
-  listen(): string;
+  /** The address to serve on; a transport without addresses has `open` instead. */
+  listen?(): string;
   /** The protocols this transport carries (the Python one needs a byte stream or a channel). */
   protocols: ProtocolName[];
   serve?: Partial<ServeOptions>;
@@ -169,6 +178,20 @@ interface Transport {
   dial?: (url: string) => string;
   /** Protocols that run without an authkey here (the recipe over ZeroMQ has no handshake). */
   keyless?: ProtocolName[];
+  /**
+   * For a transport without addresses (a thread, a process): serves `api` at the far end and
+   * connects to it with `options`.
+   */
+  open?(protocol: ProtocolName, options: ConnectOptions): Promise<Opened>;
+}
+
+/** A connection the matrix runs scenarios on, and how to open another to the same end. */
+interface Opened {
+  remote: Remote;
+  url: string;
+  /** Another connection to the same end (a child's stdio carries one: it rejects). */
+  reconnect(options: ConnectOptions): Promise<Remote>;
+  close(): Promise<void>;
 }
 
 let certs: TestCerts | undefined;
@@ -258,13 +281,134 @@ const transports: Transport[] = [
         },
       ]
     : []),
+  ...localTransports(),
 ];
+
+const fixture = (name: string) =>
+  fileURLToPath(new URL(`./workers/fixtures/${name}`, import.meta.url));
+
+/**
+ * The worker and process transports. Beyond a port pair in this thread, the far end is a real
+ * thread or process running a relay (`test/workers/fixtures/relay.js`, on the built package):
+ * it serves what it reaches in this process, so each call crosses the transport both ways.
+ */
+function localTransports(): Transport[] {
+  const serveOptions = (protocol: ProtocolName) => ({
+    authkey: KEY,
+    protocol,
+    logger: false as const,
+    use: serverInterceptor,
+  });
+  return [
+    {
+      name: 'port',
+      protocols: ['farcall', 'python'],
+      async open(protocol, options) {
+        const { port1, port2 } = new MessageChannel();
+        const server = await serveWorker(api, { ...serveOptions(protocol), port: port1 });
+        const remote = await connectWorker<typeof api>(port2, options);
+        return {
+          remote,
+          url: 'worker:port',
+          reconnect: (o) => connectWorker<typeof api>(port2, o),
+          async close() {
+            await close(remote);
+            await server.close();
+            port1.close();
+          },
+        };
+      },
+    },
+    {
+      name: 'worker',
+      protocols: ['farcall'],
+      async open(protocol, options) {
+        const worker = new Worker(fixture('relay.js'), { workerData: { authkey: KEY } });
+        const server = await serveChild(worker, api, serveOptions(protocol));
+        const remote = await connectWorker<typeof api>(worker, options);
+        return {
+          remote,
+          url: `worker:${worker.threadId}`,
+          reconnect: (o) => connectWorker<typeof api>(worker, o),
+          async close() {
+            await close(remote);
+            await server.close();
+            await worker.terminate();
+          },
+        };
+      },
+    },
+    {
+      name: 'child',
+      protocols: ['farcall'],
+      open: (protocol, options) =>
+        openChild(
+          fork(fixture('relay.js'), [], {
+            serialization: 'advanced',
+            env: { ...process.env, FARCALL_RELAY_AUTHKEY: KEY },
+          }),
+          protocol,
+          options,
+        ),
+    },
+    {
+      name: 'stdio',
+      protocols: ['farcall'],
+      async open(_protocol, options) {
+        // One connection: the child relays through what this end exposes on it.
+        const methods = JSON.stringify(new Registry(api).describe());
+        const child = spawn(process.execPath, [fixture('stdio-relay.js'), methods], {
+          stdio: ['pipe', 'pipe', 'inherit'],
+          env: { ...process.env, FARCALL_RELAY_AUTHKEY: KEY },
+        });
+        const remote = await connectChild<typeof api>(child, { ...options, expose: api });
+        return {
+          remote,
+          url: `child:${child.pid}`,
+          reconnect: () => Promise.reject(new Error('stdio carries one connection')),
+          close: () => endChild(child, remote),
+        };
+      },
+    },
+  ];
+
+  async function openChild(
+    child: ChildProcess,
+    protocol: ProtocolName,
+    options: ConnectOptions,
+  ): Promise<Opened> {
+    const server = await serveChild(child, api, serveOptions(protocol));
+    const remote = await connectChild<typeof api>(child, options);
+    return {
+      remote,
+      url: `child:${child.pid}`,
+      reconnect: (o) => connectChild<typeof api>(child, o),
+      async close() {
+        await endChild(child, remote);
+        await server.close();
+      },
+    };
+  }
+
+  async function endChild(child: ChildProcess, remote: Remote): Promise<void> {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    await close(remote);
+    child.kill();
+    await exited;
+  }
+}
 
 interface Scenario {
   name: string;
   /** Which protocols and transports it applies to; others do not list it at all. */
   applies?: (protocol: ProtocolName, transport: string) => boolean;
-  run(remote: Remote, url: string, options: ConnectOptions, protocol: ProtocolName): Promise<void>;
+  run(
+    remote: Remote,
+    url: string,
+    options: ConnectOptions,
+    reconnect: (options: ConnectOptions) => Promise<Remote>,
+    protocol: ProtocolName,
+  ): Promise<void>;
 }
 
 /** Answers may come out of order: channels, and NATS, which sends one request per call. */
@@ -277,6 +421,15 @@ const channel = (transport: string) =>
 const keyed = (protocol: ProtocolName, transport: string) =>
   !(protocol === 'python' && transport === 'zmq+tcp') &&
   !(protocol === 'jsonrpc' && channel(transport));
+/** A child's stdio carries one connection: scenarios that open another do not apply there. */
+const reconnects = (transport: string) => transport !== 'stdio';
+/**
+ * Over a child's stdio the api is exposed by this end's client (`expose`), which has no server
+ * interceptors; everywhere else a server answers it, with the matrix's interceptor.
+ */
+const served = (transport: string) => transport !== 'stdio';
+/** Rows whose far end is a relay back to this process (`test/workers/fixtures/relay.js`). */
+const relayed = (transport: string) => ['worker', 'child', 'stdio'].includes(transport);
 const native = (protocol: ProtocolName) => protocol === 'farcall';
 /** Streams and callbacks: the native protocol on a channel carries them, nothing else does. */
 /** Streams and callbacks: the native protocol on a channel (NATS is an exchange, one request a call). */
@@ -387,7 +540,7 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'round-trips the value table of its protocol',
-    run: async (remote, _url, _options, protocol) => {
+    run: async (remote, _url, _options, _reconnect, protocol) => {
       for (const value of valuesOf[protocol]) {
         expect(await remote.echo(value)).toStrictEqual(value);
       }
@@ -403,7 +556,7 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'refuses an unknown method by name',
-    run: async (remote, _url, _options, protocol) => {
+    run: async (remote, _url, _options, _reconnect, protocol) => {
       const error = (await invoke(remote, 'nosuch').catch((e: unknown) => e)) as RemoteError;
       expect(error).toBeInstanceOf(RemoteError);
       expect(error.method).toBe('nosuch');
@@ -608,6 +761,7 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'server interceptors see each call: method, arguments, identity, protocol, result',
+    applies: (_protocol, transport) => served(transport),
     run: async (remote, _url, options) => {
       expect(await remote.add(20, 22)).toBe(42);
       expect(seenFor('add', 20)).toEqual([
@@ -625,6 +779,7 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'server interceptors see the error of a function that throws',
+    applies: (_protocol, transport) => served(transport),
     run: async (remote) => {
       const before = intercepted.length;
       await expect(remote.fail()).rejects.toBeInstanceOf(RemoteError);
@@ -635,6 +790,7 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'a server interceptor rejects a call: the caller gets its error, the function never runs',
+    applies: (_protocol, transport) => served(transport),
     run: async (remote) => {
       const error = await remote.add(-1, -1).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RemoteError);
@@ -645,7 +801,8 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'server interceptors run around notifications too',
-    applies: native,
+    // A relay (worker, child, stdio rows) forwards a notification as a call.
+    applies: (protocol, transport) => native(protocol) && !relayed(transport),
     run: async (remote) => {
       notify(remote, 'record', 'intercepted');
       await expect.poll(() => seenFor('record', 'intercepted').length).toBe(1);
@@ -654,10 +811,10 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'W3C traceparent passes from a client interceptor to a server interceptor, and response metadata back',
-    applies: native,
-    run: async (_remote, url, options) => {
+    applies: (protocol, transport) => native(protocol) && reconnects(transport),
+    run: async (_remote, _url, options, reconnect) => {
       const answers: Readonly<Record<string, string>>[] = [];
-      const traced = await connect<typeof api>(url, { ...options, use: tracing(answers) });
+      const traced = await reconnect({ ...options, use: tracing(answers) });
       try {
         expect(await traced.tagged('v1')).toBe('v1 for trace 4bf92f3577b34da6a3ce929d0e0e4736');
         expect(seenFor('tagged', 'v1')[0]!.meta).toEqual({ traceparent: TRACEPARENT });
@@ -672,9 +829,9 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'sends the connection meta with every call',
-    applies: native,
-    run: async (_remote, url, options) => {
-      const named = await connect<typeof api>(url, { ...options, meta: { client: 'matrix' } });
+    applies: (protocol, transport) => native(protocol) && reconnects(transport),
+    run: async (_remote, _url, options, reconnect) => {
+      const named = await reconnect({ ...options, meta: { client: 'matrix' } });
       try {
         await named.add(30, 1);
         await withOptions(named, { meta: { user: 'ada' } }).add(31, 1);
@@ -689,7 +846,8 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'client interceptors run on every protocol: they change arguments and retry',
-    run: async (_remote, url, options) => {
+    applies: (_protocol, transport) => reconnects(transport),
+    run: async (_remote, _url, options, reconnect) => {
       let tries = 0;
       const retryOnce: ClientInterceptor = async (call, next) => {
         call.args = call.args.map((a) => (a as number) + 100);
@@ -702,7 +860,7 @@ const scenarios: Scenario[] = [
           return next();
         }
       };
-      const wrapped = await connect<typeof api>(url, { ...options, use: retryOnce });
+      const wrapped = await reconnect({ ...options, use: retryOnce });
       try {
         expect(await wrapped.add(1, 2)).toBe(203);
         // -101 + 100 is -1: refused by the server's interceptor, then retried with (1, 1).
@@ -731,9 +889,9 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'refuses a wrong authkey with AuthenticationError',
-    applies: keyed,
-    run: async (_remote, url, options) => {
-      await expect(connect(url, { ...options, authkey: 'wrong' })).rejects.toBeInstanceOf(
+    applies: (protocol, transport) => keyed(protocol, transport) && reconnects(transport),
+    run: async (_remote, _url, options, reconnect) => {
+      await expect(reconnect({ ...options, authkey: 'wrong' })).rejects.toBeInstanceOf(
         AuthenticationError,
       );
     },
@@ -752,34 +910,44 @@ afterAll(async () => {
 for (const transport of transports) {
   for (const protocol of transport.protocols) {
     describe(`${transport.name} × ${protocol}`, () => {
-      let server: Server;
-      let remote: Remote;
+      let opened: Opened;
       let options: ConnectOptions;
-      let url: string;
       const authkey = transport.keyless?.includes(protocol) ? undefined : KEY;
       beforeAll(async () => {
-        server = await serve(api, {
-          listen: transport.listen(),
+        options = { authkey, protocol, logger: false, timeout: 5000, ...transport.connect };
+        if (transport.open) {
+          opened = await transport.open(protocol, options);
+          return;
+        }
+        const server: Server = await serve(api, {
+          listen: transport.listen!(),
           authkey,
           protocol,
           logger: false,
           use: serverInterceptor,
           ...transport.serve,
         });
-        options = { authkey, protocol, logger: false, timeout: 5000, ...transport.connect };
-        url = transport.dial ? transport.dial(server.urls[0]!) : server.urls[0]!;
-        remote = await connect<typeof api>(url, options);
+        const url = transport.dial ? transport.dial(server.urls[0]!) : server.urls[0]!;
+        const remote = await connect<typeof api>(url, options);
+        opened = {
+          remote,
+          url,
+          reconnect: (o) => connect<typeof api>(url, o),
+          async close() {
+            await close(remote);
+            await server.close();
+          },
+        };
       });
-      afterAll(async () => {
-        await close(remote);
-        await server.close();
-      });
+      afterAll(() => opened.close());
       beforeEach(() => {
         intercepted.length = 0;
       });
       for (const scenario of scenarios) {
         if (scenario.applies && !scenario.applies(protocol, transport.name)) continue;
-        it(scenario.name, () => scenario.run(remote, url, options, protocol));
+        it(scenario.name, () =>
+          scenario.run(opened.remote, opened.url, options, opened.reconnect, protocol),
+        );
       }
     });
   }

@@ -5,7 +5,9 @@
  * server must be the one test/types/proxy.types.ts compiles.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -40,9 +42,17 @@ function npx(args: string[]): Promise<{ code: number | null; stdout: string; std
   });
 }
 
+/**
+ * A cache of this run's own: npx links the package into its cache, and an entry that an earlier
+ * run left half-written (killed mid-way) would fail every later run that shares it.
+ */
+const npxCache = mkdtempSync(join(tmpdir(), 'farcall-npx-'));
+afterAll(() => rmSync(npxCache, { recursive: true, force: true }));
+
 function npxEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    npm_config_cache: npxCache,
     npm_config_offline: 'true',
     npm_config_update_notifier: 'false',
   };

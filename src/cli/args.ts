@@ -51,6 +51,15 @@ export function parseMs(text: string, flag: string): number {
   return ms;
 }
 
+/** Parses a flag that counts something (`--workers 2`): a whole number of at least 1. */
+export function parseCount(text: string, flag: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1) {
+    throw new UsageError(`${flag} must be a whole number of at least 1, not '${text}'`);
+  }
+  return n;
+}
+
 /**
  * Formats a result as JSON text, indented by two spaces. Values JSON has no form for are
  * shown as: `undefined` → `null`; BigInt → its digits as a JSON number (exact, even where a

@@ -1,7 +1,7 @@
 /** `farcall serve MODULE --listen URL …`: serves a module's exported functions until a signal. */
 import { type Command, Option } from 'commander';
 import { type ProtocolName, type ServeOptions, serve, UsageError } from '../index.js';
-import { parseMs } from './args.js';
+import { parseCount, parseMs } from './args.js';
 import { loadApi } from './load-module.js';
 import { authkeyOption, checkAuthkey, protocolOption, readPem } from './remote.js';
 
@@ -16,6 +16,7 @@ interface ServeFlags {
   exposeStack?: boolean;
   ui?: boolean;
   drain: string;
+  workers?: string;
 }
 
 /**
@@ -48,6 +49,7 @@ export function addServeCommand(program: Command): void {
     )
     .option('--ui', 'serve the playground, a page to try the methods, at each http:// address')
     .option('--drain <ms>', 'on shutdown, how long calls in flight may take to finish', '5000')
+    .option('--workers <n>', 'run the module in a pool of N worker threads, not in the main thread')
     .addHelpText(
       'after',
       `
@@ -55,6 +57,7 @@ Examples:
   $ farcall serve ./api.ts --listen tcp://127.0.0.1:8000
   $ FARCALL_AUTHKEY=s3cret farcall serve ./api.js --listen tcp://0.0.0.0:8000 --listen unix:/tmp/api.sock
   $ farcall serve ./api.ts --listen tls://0.0.0.0:8443 --tls-key key.pem --tls-cert cert.pem
+  $ farcall serve ./heavy.js --listen tcp://127.0.0.1:8000 --workers 2
   $ farcall serve ./api.ts --listen http://127.0.0.1:8080/rpc --ui     # the playground at that URL
 
 Port 0 picks a free port; the "listening on" lines show the one bound.
@@ -70,8 +73,14 @@ Exit codes: 0 stopped by a signal, 1 forced by a second signal, 2 usage, load or
         tls: tlsOptions(flags),
         ui: flags.ui === true,
       };
-      const api = await loadApi(modulePath);
-      const server = await serve(api, options);
+      const workers =
+        flags.workers === undefined ? undefined : parseCount(flags.workers, '--workers');
+      // With --workers the module is loaded in the pool's threads only.
+      const api = workers === undefined ? await loadApi(modulePath) : {};
+      const server = await serve(
+        api,
+        workers === undefined ? options : { ...options, module: modulePath, workers },
+      );
       for (const url of server.urls) process.stdout.write(`listening on ${url}\n`);
       if (flags.ui) {
         const pages = server.urls.filter((url) => /^https?:/.test(url));

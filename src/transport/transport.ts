@@ -40,7 +40,9 @@ export interface ChannelReceiver {
  * - `attach` is called once. Frames (and a close) that arrive before it are queued and delivered
  *   to the receiver, in order, once it is attached; nothing is ever lost to a missing handler.
  * - `send` queues one frame; after the channel closed it does nothing (the session has failed
- *   its calls by then). Frames go out in order.
+ *   its calls by then). Frames go out in order. The channel may keep the frame (a socket batches
+ *   it) or take its buffer (a worker port transfers one that owns its whole `ArrayBuffer`): the
+ *   sender must not use a frame's memory after `send`.
  * - `pause`/`resume` stop and restart delivery (counted: two pauses need two resumes). They are
  *   a last-resort bound on buffered bytes, never admission control.
  * - `close` ends the channel: with no error it lets queued frames go out first (bounded by a
@@ -144,8 +146,12 @@ export interface PendingConnection {
 
 /** The server's side of the transports: what a listener hands each connection or request to. */
 export interface ListenHandlers {
-  /** A channel transport accepted a connection. */
-  channel?(channel: Channel): void;
+  /**
+   * A channel transport accepted a connection. The server returns a promise that resolves once
+   * the connection's opening is done and rejects if it failed (undefined when it refused the
+   * connection), for a transport whose listening depends on it.
+   */
+  channel?(channel: Channel): Promise<void> | undefined;
   /**
    * A connection is in a transport-level handshake (TLS) before it becomes a channel: the server
    * counts it among the openings `limits.maxHandshakes` bounds. `settled` is set by the server
