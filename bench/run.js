@@ -210,6 +210,96 @@ const scenarios = [
     },
   })),
   {
+    name: 'jsonrpc-http',
+    title: 'JSON-RPC over HTTP, sequential round trips (keep-alive)',
+    maxCalls: 100_000,
+    targets: { minRatio: 0.9 },
+    baseline: {
+      name: 'node:http',
+      describe:
+        'a bare node:http server that parses the body and answers each JSON-RPC request by hand',
+      open: (ctx) => nodeClient(ctx, 'http-echo', 'farcall-jsonrpc-sequential', {}, RPC_CLIENT),
+    },
+    subject: {
+      name: 'farcall',
+      describe: "serve(api, { protocol: 'jsonrpc' }) on http://; the same farcall client",
+      open: (ctx) =>
+        nodeClient(ctx, 'farcall-jsonrpc-http', 'farcall-jsonrpc-sequential', {}, RPC_CLIENT),
+    },
+  },
+  {
+    name: 'jsonrpc-ws',
+    title: 'JSON-RPC over WebSocket, sequential round trips',
+    maxCalls: 200_000,
+    targets: { minRatio: 1 },
+    baseline: {
+      name: 'json-rpc-2.0',
+      describe:
+        "json-rpc-2.0's JSONRPCClient and JSONRPCServer over `ws`, as its README wires them",
+      open: (ctx) =>
+        nodeClient(ctx, 'json-rpc-2.0-ws', 'json-rpc-2.0-ws-sequential', {}, RPC_CLIENT),
+    },
+    subject: {
+      name: 'farcall',
+      describe: "connect and serve with protocol: 'jsonrpc' over ws://",
+      open: (ctx) =>
+        nodeClient(ctx, 'farcall-jsonrpc-ws', 'farcall-jsonrpc-sequential', {}, RPC_CLIENT),
+    },
+  },
+  {
+    name: 'jsonrpc-ws-x256',
+    title: `JSON-RPC over WebSocket, ${WINDOW} calls in flight on one connection`,
+    maxCalls: 2_000_000,
+    targets: { minRatio: 1 },
+    baseline: {
+      name: 'json-rpc-2.0',
+      describe: `${WINDOW} json-rpc-2.0 requests in flight over \`ws\``,
+      open: (ctx) =>
+        nodeClient(ctx, 'json-rpc-2.0-ws', 'json-rpc-2.0-ws-pipelined', {}, RPC_CLIENT),
+    },
+    subject: {
+      name: 'farcall',
+      describe: `${WINDOW} remote.echo(42) calls in flight, protocol: 'jsonrpc' over ws://`,
+      open: (ctx) =>
+        nodeClient(ctx, 'farcall-jsonrpc-ws', 'farcall-jsonrpc-pipelined', {}, RPC_CLIENT),
+    },
+  },
+  {
+    name: 'xmlrpc',
+    title: "XML-RPC: Python's xmlrpc.client, sequential round trips (keep-alive)",
+    maxCalls: 50_000,
+    targets: { minRatio: 1 },
+    needsPython: true,
+    baseline: {
+      name: 'py-server',
+      describe:
+        "Python's SimpleXMLRPCServer, its handler on HTTP/1.1 (the connection is kept) and a thread per connection",
+      open: (ctx) => xmlrpcClient(ctx, 'python-xmlrpc'),
+    },
+    subject: {
+      name: 'farcall',
+      describe: "the same Python client calling serve(api, { protocol: 'xmlrpc' })",
+      open: (ctx) => xmlrpcClient(ctx, 'farcall-xmlrpc'),
+    },
+  },
+  {
+    name: 'xmlrpc-x8',
+    title: 'XML-RPC: 8 Python xmlrpc.client processes at once, each sequential',
+    maxCalls: 100_000,
+    targets: { minRatio: 1 },
+    needsPython: true,
+    baseline: {
+      name: 'py-server',
+      describe: '8 Python clients calling the SimpleXMLRPCServer (a thread per connection)',
+      open: (ctx) => xmlrpcClient(ctx, 'python-xmlrpc', 8),
+    },
+    subject: {
+      name: 'farcall',
+      describe: "the same 8 clients calling serve(api, { protocol: 'xmlrpc' })",
+      open: (ctx) => xmlrpcClient(ctx, 'farcall-xmlrpc', 8),
+    },
+  },
+  {
     name: 'python',
     title: "The recipe's protocol: a Python client, sequential round trips",
     maxCalls: 100_000,
@@ -461,7 +551,22 @@ const SERVERS = {
       },
     ]),
   ),
+  'http-echo': { script: 'rpc-server.js', env: { FARCALL_BENCH_RPC: 'http-echo' } },
+  'farcall-jsonrpc-http': {
+    script: 'rpc-server.js',
+    env: { FARCALL_BENCH_RPC: 'farcall-jsonrpc-http' },
+  },
+  'json-rpc-2.0-ws': { script: 'rpc-server.js', env: { FARCALL_BENCH_RPC: 'json-rpc-2.0-ws' } },
+  'farcall-jsonrpc-ws': {
+    script: 'rpc-server.js',
+    env: { FARCALL_BENCH_RPC: 'farcall-jsonrpc-ws' },
+  },
+  'farcall-xmlrpc': { script: 'rpc-server.js', env: { FARCALL_BENCH_RPC: 'farcall-xmlrpc' } },
+  'python-xmlrpc': { python: 'xmlrpc-server.py' },
 };
+
+/** The client process of the JSON-RPC scenarios. */
+const RPC_CLIENT = 'rpc-client-process.js';
 
 /** Whether python3 runs here; the Python scenario is skipped (with a line saying so) if not. */
 function hasPython() {
@@ -549,14 +654,54 @@ async function pythonClient(ctx, serverName, clients = 1) {
 }
 
 /**
- * Starts the named server (once) and a client process in `mode` connected to it; `extra` goes
- * to the client process (`{ use: true }` installs a client interceptor, `{ window }` another
- * window).
+ * Python's own xmlrpc.client (bench/xmlrpc-client.py) against the named server, at
+ * http://127.0.0.1:PORT/RPC2 (the path both servers answer on).
  */
-async function nodeClient(ctx, serverName, mode, extra = {}) {
+async function xmlrpcClient(ctx, serverName, clients = 1) {
+  const server = await ctx.server(serverName);
+  const port = server.info.port ?? Number(new URL(server.info.url).port);
+  const started = [];
+  for (let i = 0; i < clients; i++) {
+    started.push(await startPython('xmlrpc-client.py', [`http://127.0.0.1:${port}/RPC2`]));
+  }
+  const runOne = async ({ child, lines }, maxCalls, maxMs) => {
+    child.stdin.write(`${JSON.stringify({ maxCalls, maxMs })}\n`);
+    const { value, done } = await lines.next();
+    if (done) throw new Error('the Python XML-RPC bench client exited during a run');
+    return JSON.parse(value);
+  };
+  return {
+    // All clients run at once; the calls add up, and the run lasts as long as the slowest.
+    run: async (maxCalls, maxMs) => {
+      const each = Math.ceil(maxCalls / clients);
+      const results = await Promise.all(started.map((c) => runOne(c, each, maxMs)));
+      return {
+        calls: results.reduce((sum, r) => sum + r.calls, 0),
+        ms: Math.max(...results.map((r) => r.ms)),
+        cpuUs: results.reduce((sum, r) => sum + r.cpuUs, 0),
+      };
+    },
+    close: () =>
+      Promise.all(
+        started.map(({ child }) => {
+          const exited = new Promise((resolve) => child.once('exit', resolve));
+          child.stdin.end();
+          return exited;
+        }),
+      ),
+    server,
+  };
+}
+
+/**
+ * Starts the named server (once) and a client process (`script`) in `mode` connected to it;
+ * `extra` goes to the client process (`{ use: true }` installs a client interceptor, `{ window }`
+ * another window).
+ */
+async function nodeClient(ctx, serverName, mode, extra = {}, script = 'client-process.js') {
   const server = await ctx.server(serverName);
   const options = { mode, server: server.info, authkey: AUTHKEY, window: WINDOW, ...extra };
-  const client = await startChild('client-process.js', [JSON.stringify(options)]);
+  const client = await startChild(script, [JSON.stringify(options)]);
   return {
     run: (maxCalls, maxMs) => client.request({ maxCalls, maxMs }),
     close: () => client.stop(),

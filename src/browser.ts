@@ -1,11 +1,11 @@
 /**
  * farcall in a browser (the package's `./browser` export, and the `browser` condition of `.`):
  * `connect` over `ws://`, `wss://`, `http://` and `https://` on the platform's own WebSocket and
- * fetch, with the native protocol. Nothing here needs Node: it compiles with the DOM library
+ * fetch, with the native protocol or JSON-RPC. Nothing here needs Node: it compiles with the DOM library
  * alone, and the build bundles it into one ES module with no bare imports.
  */
 import { type ConnectOptions, connectWith } from './connect.js';
-import { farcallLoader, ProtocolTable } from './protocol/index.js';
+import { farcallLoader, jsonrpcLoader, ProtocolTable } from './protocol/index.js';
 import type { Remote } from './proxy.js';
 import { browserSchemes } from './transport/browser-schemes.js';
 
@@ -46,7 +46,7 @@ export { type ConnectionStats, stats } from './streams/stats.js';
 
 const browser = {
   transports: browserSchemes,
-  protocols: new ProtocolTable({ farcall: farcallLoader }),
+  protocols: new ProtocolTable({ farcall: farcallLoader, jsonrpc: jsonrpcLoader }),
 };
 
 /** Connects to a farcall server from a browser; as `connect` in Node, without Node's transports. */

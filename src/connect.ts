@@ -103,6 +103,8 @@ export async function connectWith<T>(
     python: implied?.python ? { ...implied.python, ...options.python } : options.python,
   };
   const shape = module.shapeOf?.(url) ?? module.shape;
+  const refusal = protocol.refuses?.(shape, protocolOptions);
+  if (refusal) throw new UsageError(`cannot connect to '${url}': ${refusal}`);
   const abort = new AbortController();
   const timer = setTimeout(
     () =>

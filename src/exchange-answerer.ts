@@ -123,10 +123,17 @@ export async function answerExchange(
     return text(400, describe(error));
   }
   const client = request.headers[CLIENT_HEADER] ?? '';
-  const responder = responderFor(state, context, request);
+  const cancellable = connection.capabilities.cancel;
+  const responder = responderFor(state, context, request, cancellable);
   const answers = await new Promise<readonly Answer[]>((resolve) => {
     const cancels = new Set<unknown>();
-    const scoped = scopeIds(group, client, cancels);
+    // Without cancels, ids only travel back in their answers: they stay as they came (JSON-RPC's
+    // string, number and null ids, repeated or not).
+    const scoped = cancellable ? scopeIds(group, client, cancels) : group;
+    if (!cancellable) {
+      responder.handle(scoped, resolve);
+      return;
+    }
     const onAbort = () => {
       for (const id of cancels) responder.handle({ items: [{ type: 'cancel', id }], batch: false });
     };
@@ -140,7 +147,10 @@ export async function answerExchange(
   const frames = answers.map((answer) =>
     writeAnswer(
       codec,
-      refusedAnswer(unscope(answer, client), 'HTTP (one request, one response)'),
+      refusedAnswer(
+        cancellable ? unscope(answer, client) : answer,
+        'HTTP (one request, one response)',
+      ),
       context.limits.maxFrameBytes,
       context.logger,
       request.peer,
@@ -159,6 +169,7 @@ function responderFor(
   state: State,
   context: ExchangeContext,
   request: IncomingExchange,
+  cancellable: boolean,
 ): Responder {
   let responder = state.responders.get(request.connection);
   if (!responder) {
@@ -176,7 +187,7 @@ function responderFor(
     };
     responder = new Responder(context.responder, sink, {
       ordered: false,
-      cancellable: true,
+      cancellable,
       deadlines: state.deadlines,
       protocol: context.protocol.name,
     });

@@ -1,9 +1,10 @@
 /**
  * The calling side over an exchange transport (HTTP): calls made in the same turn of the event
- * loop leave in one request (a batch; `transport: { batch: false }` sends one request per call),
- * and the response's answers are matched to them by id. Deadlines travel with the calls; a call
- * whose caller gives up is failed here, its request aborted when it was alone in it, or else a
- * cancel sent in a request of its own.
+ * loop leave in one request (a batch; `transport: { batch: false }`, or a protocol without
+ * batches, sends one request per call), and the response's answers are matched to them by id.
+ * Deadlines travel with the calls where the protocol carries them; a call whose caller gives up
+ * is failed here, its request aborted when it was alone in it, or else (where the protocol can
+ * cancel) a cancel sent in a request of its own.
  */
 import type { Caller, CallOptions } from './caller.js';
 import { type Deadline, Deadlines, timeoutMs } from './deadlines.js';
@@ -84,8 +85,10 @@ export class ExchangeCaller implements Caller {
    * an endpoint that is not farcall's; `signal` (the connect timeout) aborts it.
    */
   async probe(signal?: AbortSignal): Promise<void> {
+    const codec = this.connection.caller!;
     // The probe is this transport's opening, and is bounded like one.
-    await this.post([], [], signal, this.config.limits.handshakeTimeoutMs);
+    const body = codec.writeProbe?.() ?? codec.writeBatch!([]);
+    await this.request([], body, { signal, waitMs: this.config.limits.handshakeTimeoutMs });
   }
 
   async call(method: string, args: readonly unknown[], options?: CallOptions): Promise<unknown> {
@@ -160,7 +163,7 @@ export class ExchangeCaller implements Caller {
   }
 
   private schedule(): void {
-    if (this.config.batch === false) {
+    if (this.config.batch === false || !this.connection.capabilities.batch) {
       this.flush();
       return;
     }
@@ -196,7 +199,28 @@ export class ExchangeCaller implements Caller {
     waitMs?: number,
   ): Promise<void> {
     const codec = this.connection.caller!;
-    const body = codec.writeBatch!([...calls.map((c) => c.frame), ...notifies]);
+    const frames = [...calls.map((c) => c.frame), ...notifies];
+    // A protocol without batches sends each call alone (`schedule` flushes every one).
+    const body = codec.writeBatch ? codec.writeBatch(frames) : frames[0]!;
+    return this.request(calls, body, {
+      signal,
+      waitMs,
+      oneWay: calls.length === 0 && notifies.length > 0,
+    });
+  }
+
+  /**
+   * Posts `body`, which carries `calls` (none for a probe or notifications: then the response's
+   * status is all that is read), and settles them from the response. `waitMs` bounds a request
+   * without calls; `oneWay` says it holds notifications only.
+   */
+  private async request(
+    calls: Pending[],
+    body: Uint8Array,
+    options: { signal?: AbortSignal | undefined; waitMs?: number | undefined; oneWay?: boolean },
+  ): Promise<void> {
+    const { signal, waitMs } = options;
+    const codec = this.connection.caller!;
     const request = new Request(calls);
     for (const call of calls) call.request = request;
     const headers: Record<string, string> = { [CLIENT_HEADER]: this.clientId };
@@ -215,7 +239,7 @@ export class ExchangeCaller implements Caller {
           : waits.every((ms) => ms !== undefined)
             ? Math.max(...waits)
             : undefined,
-      oneWay: calls.length === 0 && notifies.length > 0,
+      oneWay: options.oneWay === true,
     });
     const where = `${this.url} answered HTTP ${response.status}`;
     if (response.status === 401)
@@ -238,6 +262,7 @@ export class ExchangeCaller implements Caller {
     ) {
       throw new AuthenticationError(`${this.url} could not prove it knows the authkey`);
     }
+    if (calls.length === 0) return;
     if (response.body.length > this.config.limits.maxFrameBytes) {
       throw new LimitError(`the response from ${this.url} is over limits.maxFrameBytes`);
     }
@@ -245,8 +270,12 @@ export class ExchangeCaller implements Caller {
       response.body,
       (id) => this.pending.has(id),
       (answer) => {
-        const entry = this.pending.get(answer.id as number);
-        if (entry) this.settle(entry, answer);
+        // An answer without an id (XML-RPC) answers the one call of its request.
+        const entry =
+          answer.id === undefined && calls.length === 1
+            ? calls[0]
+            : this.pending.get(answer.id as number);
+        if (entry) this.settle(entry, { ...answer, id: entry.id });
       },
     );
     for (const call of calls) {
@@ -282,6 +311,7 @@ export class ExchangeCaller implements Caller {
       );
       return;
     }
+    if (!this.connection.capabilities.cancel) return;
     const cancel = this.connection.caller!.writeCancel(entry.id);
     this.post([], [cancel]).catch(() => {});
   }

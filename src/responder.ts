@@ -64,18 +64,44 @@ export interface ResponderOptions {
   readonly protocol: string;
 }
 
-/** Collects the answers of one batch until every call in it is answered. */
+/**
+ * Collects the answers of one batch until every call in it is answered, each in its call's
+ * place: the answers go out in the order of the calls (XML-RPC's `system.multicall` has no ids
+ * to match them by; JSON-RPC allows any order and gets this one).
+ */
 class BatchReply {
-  readonly answers: Answer[] = [];
+  private readonly answers: (Answer | undefined)[];
+  private count = 0;
   constructor(
     private readonly expected: number,
     private readonly done: (answers: readonly Answer[]) => void,
-  ) {}
-
-  add(answer: Answer): void {
-    this.answers.push(answer);
-    if (this.answers.length === this.expected) this.done(this.answers);
+  ) {
+    this.answers = new Array<Answer | undefined>(expected);
   }
+
+  add(index: number, answer: Answer): void {
+    this.answers[index] = answer;
+    this.count++;
+    this.check();
+  }
+
+  /** The call in place `index` gets no answer (a dropped duplicate): the batch is done without it. */
+  skip(index: number): void {
+    this.answers[index] = undefined;
+    this.count++;
+    this.check();
+  }
+
+  private check(): void {
+    if (this.count !== this.expected) return;
+    this.done(this.answers.filter((answer): answer is Answer => answer !== undefined));
+  }
+}
+
+/** Where an answer of a batch goes: its batch, and its place among the batch's answers. */
+interface Slot {
+  readonly reply: BatchReply;
+  readonly index: number;
 }
 
 /** One call being run. `settled` is set once it is answered or released, whichever is first. */
@@ -93,7 +119,7 @@ class Running implements ContextHolder {
   responseMeta: Record<string, string> | undefined;
   constructor(
     readonly call: IncomingCall,
-    readonly batch: BatchReply | undefined,
+    readonly slot: Slot | undefined,
   ) {}
 
   signal(): AbortSignal {
@@ -146,9 +172,13 @@ export class Responder {
       if (item.type === 'call' || (item.type === 'invalid' && item.hasId)) expected++;
     }
     const done = collect ?? ((answers: readonly Answer[]) => this.sink.batch(answers));
-    const batch = new BatchReply(expected, done);
+    const reply = new BatchReply(expected, done);
     if (expected === 0) done([]);
-    for (const item of group.items) this.item(item, batch);
+    let index = 0;
+    for (const item of group.items) {
+      const answered = item.type === 'call' || (item.type === 'invalid' && item.hasId);
+      this.item(item, answered ? { reply, index: index++ } : undefined);
+    }
   }
 
   /**
@@ -185,10 +215,10 @@ export class Responder {
     this.wakeIdle();
   }
 
-  private item(item: Incoming, batch: BatchReply | undefined): void {
+  private item(item: Incoming, slot: Slot | undefined): void {
     switch (item.type) {
       case 'call':
-        this.call(item, batch);
+        this.call(item, slot);
         return;
       case 'notify':
         this.notify(item);
@@ -197,20 +227,20 @@ export class Responder {
         this.cancel(item.id);
         return;
       case 'invalid':
-        if (item.hasId) this.reply(batch, { type: 'error', id: item.id, error: item.error });
+        if (item.hasId) this.reply(slot, { type: 'error', id: item.id, error: item.error });
         return;
     }
   }
 
-  private call(call: IncomingCall, batch: BatchReply | undefined): void {
+  private call(call: IncomingCall, slot: Slot | undefined): void {
     if (this.closedError) return;
     if (this.draining) {
-      this.reply(batch, refusal(call.id, 'UnavailableError', 'server is shutting down'));
+      this.reply(slot, refusal(call.id, 'UnavailableError', 'server is shutting down'));
       return;
     }
     if (this.active >= this.config.limits.maxInFlight) {
       this.reply(
-        batch,
+        slot,
         refusal(
           call.id,
           'UnavailableError',
@@ -222,13 +252,15 @@ export class Responder {
     const cancellable = this.options.cancellable;
     if (cancellable && this.byId.has(call.id)) {
       // An id already running: answering it would answer the running call too early, so the
-      // copy is dropped (a transport that delivers twice, or a confused peer).
+      // copy is dropped (a transport that delivers twice, or a confused peer); a batch is
+      // complete without it.
       this.config.logger.warn(
         `dropped a call from ${this.sink.peer}: id ${String(call.id)} is already running`,
       );
+      slot?.reply.skip(slot.index);
       return;
     }
-    const entry = new Running(call, batch);
+    const entry = new Running(call, slot);
     if (cancellable) this.byId.set(call.id, entry);
     else this.unnamed.add(entry);
     this.active++;
@@ -283,9 +315,9 @@ export class Responder {
 
   private finish(entry: Running, answer: Answer): void {
     if (entry.settled) return; // released already: cancelled, past its deadline, or closed
-    this.settle(entry);
     const meta = entry.responseMeta;
-    this.reply(entry.batch, meta ? this.withMeta(answer, meta, entry.call.method) : answer);
+    const sent = meta ? this.withMeta(answer, meta, entry.call.method) : answer;
+    this.settle(entry, () => this.reply(entry.slot, sent));
   }
 
   /**
@@ -307,13 +339,18 @@ export class Responder {
     return sent ? { ...answer, meta: sent } : answer;
   }
 
-  /** Frees the slot of a call, answered or not. */
-  private settle(entry: Running): void {
+  /**
+   * Frees the slot of a call, answered or not. `answer` runs once the slot is free and before
+   * the next ordered call starts: that call may answer at once, and first in, first out
+   * protocols tell answers apart only by their order.
+   */
+  private settle(entry: Running, answer?: () => void): void {
     entry.settled = true;
     entry.deadline?.cancel();
     if (this.options.cancellable) this.byId.delete(entry.call.id);
     else this.unnamed.delete(entry);
     this.active--;
+    answer?.();
     if (this.options.ordered) this.runNextOrdered();
     if (this.active === 0) this.wakeIdle();
     this.sink.settled?.(entry.call.id);
@@ -330,7 +367,7 @@ export class Responder {
       code: ErrorCode.CANCELLED,
     });
     // The caller gave up on it and wants no answer; only a batch needs one to be complete.
-    this.release(entry, reason, 'the caller cancelled the call', entry.batch !== undefined);
+    this.release(entry, reason, 'the caller cancelled the call', entry.slot !== undefined);
   }
 
   private deadlinePassed(entry: Running): void {
@@ -344,13 +381,14 @@ export class Responder {
   /** The caller gave up: the slot is freed now, the signal aborts, a late result is dropped. */
   private release(entry: Running, reason: Error, message: string, answer: boolean): void {
     if (entry.settled) return;
-    this.settle(entry);
-    abort(entry, reason);
-    if (!answer) return;
-    this.reply(entry.batch, {
-      type: 'error',
-      id: entry.call.id,
-      error: { name: 'CancelledError', message, code: ErrorCode.CANCELLED },
+    this.settle(entry, () => {
+      abort(entry, reason);
+      if (!answer) return;
+      this.reply(entry.slot, {
+        type: 'error',
+        id: entry.call.id,
+        error: { name: 'CancelledError', message, code: ErrorCode.CANCELLED },
+      });
     });
   }
 
@@ -454,9 +492,9 @@ export class Responder {
     return new CallContextImpl('notify', notify, this.options.protocol, this.sink, holder);
   }
 
-  private reply(batch: BatchReply | undefined, answer: Answer): void {
-    if (this.closedError && !batch) return;
-    if (batch) batch.add(answer);
+  private reply(slot: Slot | undefined, answer: Answer): void {
+    if (this.closedError && !slot) return;
+    if (slot) slot.reply.add(slot.index, answer);
     else this.sink.answer(answer);
   }
 

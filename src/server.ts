@@ -235,6 +235,8 @@ export async function serveWith(
       const module = await schemes.transportFor(url);
       if (!module.listen) throw new UsageError(`cannot listen on '${url}'`);
       module.prepare?.({ url, role: 'server', protocol: protocol.name, authkey: !!authkey });
+      const refusal = protocol.refuses?.(module.shapeOf?.(url) ?? module.shape, protocolOptions);
+      if (refusal) throw new UsageError(`cannot serve '${url}': ${refusal}`);
       const listenOptions: ListenOptions = {
         handlers: {
           channel: (channel) => accept(channel, url),

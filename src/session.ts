@@ -165,6 +165,7 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
       const { maxHandshakeBytes, maxFrameBytes } = config.limits;
       channel.setFrameLimit(Math.min(maxHandshakeBytes, maxFrameBytes), 'limits.maxHandshakeBytes');
     }
+    if (protocol.textFrames) channel.useText?.();
     channel.attach(this);
     this.opened = this.open(hasOpening);
     // A failed opening is reported by whoever awaits `opened`; never an unhandled rejection.

@@ -22,7 +22,9 @@ import {
   connect,
   connectChild,
   connectWorker,
+  ErrorCode,
   invoke,
+  listMethods,
   notify,
   ProtocolError,
   type ProtocolName,
@@ -207,8 +209,18 @@ const transports: Transport[] = [
     listen: () => `unix:${join(tmpdir(), `farcall-conf-${process.pid}-${Math.random()}.sock`)}`,
     protocols: ['farcall', 'python'],
   },
-  { name: 'ws', listen: () => 'ws://127.0.0.1:0/rpc', protocols: ['farcall'] },
-  { name: 'http', listen: () => 'http://127.0.0.1:0/rpc', protocols: ['farcall'] },
+  {
+    name: 'ws',
+    listen: () => 'ws://127.0.0.1:0/rpc',
+    protocols: ['farcall', 'jsonrpc'],
+    // JSON-RPC has no opening in which to prove a key on a channel.
+    keyless: ['jsonrpc'],
+  },
+  {
+    name: 'http',
+    listen: () => 'http://127.0.0.1:0/rpc',
+    protocols: ['farcall', 'jsonrpc', 'xmlrpc'],
+  },
   { name: 'memory', listen: () => 'memory://0', protocols: ['farcall', 'python'] },
   ...(haveNats
     ? [
@@ -395,15 +407,20 @@ interface Scenario {
     url: string,
     options: ConnectOptions,
     reconnect: (options: ConnectOptions) => Promise<Remote>,
+    protocol: ProtocolName,
   ): Promise<void>;
 }
 
 /** Answers may come out of order: channels, and NATS, which sends one request per call. */
 const channel = (transport: string) =>
   transport !== 'http' && transport !== 'https' && transport !== 'zmq+tcp?exchange';
-/** Where the protocol runs its authkey handshake (not the recipe over ZeroMQ). */
+/**
+ * Where the protocol can prove an authkey: not the recipe over ZeroMQ (no handshake there), and
+ * not JSON-RPC on a channel (no opening to prove it in; over HTTP each request proves it).
+ */
 const keyed = (protocol: ProtocolName, transport: string) =>
-  !(protocol === 'python' && transport === 'zmq+tcp');
+  !(protocol === 'python' && transport === 'zmq+tcp') &&
+  !(protocol === 'jsonrpc' && channel(transport));
 /** A child's stdio carries one connection: scenarios that open another do not apply there. */
 const reconnects = (transport: string) => transport !== 'stdio';
 /**
@@ -441,6 +458,29 @@ async function expectIdle(remote: Remote): Promise<void> {
   });
 }
 
+/**
+ * What each protocol carries, as its `Capabilities` declare (src/protocol/NAME/index.ts): a
+ * scenario that needs what a protocol lacks does not run for it, and where the protocol refuses
+ * it, a scenario asserts the typed refusal instead.
+ */
+const carries: Record<
+  ProtocolName,
+  { notify: boolean; deadline: boolean; meta: boolean; kwargs: boolean }
+> = {
+  farcall: { notify: true, deadline: true, meta: true, kwargs: true },
+  python: { notify: false, deadline: false, meta: false, kwargs: true },
+  jsonrpc: { notify: true, deadline: false, meta: false, kwargs: false },
+  xmlrpc: { notify: false, deadline: false, meta: false, kwargs: false },
+};
+const can =
+  (what: keyof (typeof carries)[ProtocolName]) =>
+  (protocol: ProtocolName): boolean =>
+    carries[protocol][what];
+const cannot =
+  (what: keyof (typeof carries)[ProtocolName]) =>
+  (protocol: ProtocolName): boolean =>
+    !carries[protocol][what];
+
 /** Values both protocols carry exactly (the Python one through pickle, as Python types). */
 const sharedValues: unknown[] = [
   0,
@@ -459,6 +499,36 @@ const sharedValues: unknown[] = [
   2n ** 70n,
 ];
 
+/** What JSON carries exactly. */
+const jsonValues: unknown[] = [
+  0,
+  -7,
+  2 ** 40,
+  1.5,
+  'héllo ✓',
+  '',
+  null,
+  true,
+  [1, [2, 'x']],
+  { k: [null, false] },
+];
+
+/** What XML-RPC carries exactly (a BigInt past 2^53 comes back as one; dates in whole seconds). */
+const xmlValues: unknown[] = [
+  ...jsonValues,
+  Number.POSITIVE_INFINITY,
+  new Uint8Array([0, 255]),
+  2n ** 62n,
+  new Date(Date.UTC(2020, 0, 2, 3, 4, 5)),
+];
+
+const valuesOf: Record<ProtocolName, unknown[]> = {
+  farcall: sharedValues,
+  python: sharedValues,
+  jsonrpc: jsonValues,
+  xmlrpc: xmlValues,
+};
+
 const scenarios: Scenario[] = [
   {
     name: 'calls a function',
@@ -469,9 +539,11 @@ const scenarios: Scenario[] = [
     run: async (remote) => expect(await remote.math.mul(4, 5)).toBe(20),
   },
   {
-    name: 'round-trips the shared value table',
-    run: async (remote) => {
-      for (const value of sharedValues) expect(await remote.echo(value)).toStrictEqual(value);
+    name: 'round-trips the value table of its protocol',
+    run: async (remote, _url, _options, _reconnect, protocol) => {
+      for (const value of valuesOf[protocol]) {
+        expect(await remote.echo(value)).toStrictEqual(value);
+      }
     },
   },
   {
@@ -484,10 +556,23 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'refuses an unknown method by name',
-    run: async (remote) => {
+    run: async (remote, _url, _options, _reconnect, protocol) => {
       const error = (await invoke(remote, 'nosuch').catch((e: unknown) => e)) as RemoteError;
       expect(error).toBeInstanceOf(RemoteError);
-      expect(error.message).toContain('nosuch');
+      expect(error.method).toBe('nosuch');
+      // JSON-RPC's -32601 says "Method not found" and nothing more, as its specification does.
+      if (protocol === 'jsonrpc') expect(error.code).toBe(ErrorCode.METHOD_NOT_FOUND);
+      else expect(error.message).toContain('nosuch');
+    },
+  },
+  {
+    name: 'lists its methods',
+    run: async (remote) => {
+      const methods = [
+        ...Object.keys(api).filter((name) => name !== 'math'),
+        ...Object.keys(api.math).map((name) => `math.${name}`),
+      ];
+      expect(await listMethods(remote)).toEqual(methods.sort());
     },
   },
   {
@@ -501,7 +586,8 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'answers out of order when calls finish out of order',
-    applies: (protocol, transport) => native(protocol) && channel(transport),
+    applies: (protocol, transport) =>
+      (native(protocol) || protocol === 'jsonrpc') && channel(transport),
     run: async (remote) => {
       const order: string[] = [];
       await Promise.all([
@@ -513,22 +599,22 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'sends notifications, which are run and never answered',
-    applies: native,
-    run: async (remote) => {
-      notify(remote, 'record', 'hello');
-      await expect.poll(() => recorded.includes('hello')).toBe(true);
+    applies: can('notify'),
+    run: async (remote, url) => {
+      notify(remote, 'record', `hello ${url}`);
+      await expect.poll(() => recorded.includes(`hello ${url}`)).toBe(true);
     },
   },
   {
     name: 'refuses a notification where the protocol has none, with ProtocolError',
-    applies: (protocol) => !native(protocol),
+    applies: cannot('notify'),
     run: async (remote) => {
       expect(() => notify(remote, 'record', 'x')).toThrow(ProtocolError);
     },
   },
   {
     name: "carries the caller's deadline: the handler's signal fires when it passes",
-    applies: native,
+    applies: can('deadline'),
     run: async (remote) => {
       const before = aborts;
       await expect(withOptions(remote, { timeout: 100 }).waitForAbort()).rejects.toBeInstanceOf(
@@ -538,14 +624,25 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'times out locally where the deadline does not travel',
+    applies: cannot('deadline'),
+    run: async (remote) => {
+      await expect(withOptions(remote, { timeout: 50 }).slow(300, 'late')).rejects.toBeInstanceOf(
+        TimeoutError,
+      );
+      expect(await remote.add(1, 1)).toBe(2);
+    },
+  },
+  {
     name: 'carries string metadata to the handler',
-    applies: native,
+    applies: can('meta'),
     run: async (remote) => {
       expect(await withOptions(remote, { meta: { user: 'ada' } }).whoami()).toBe('ada');
     },
   },
   {
     name: 'passes keyword arguments to a function that takes them',
+    applies: can('kwargs'),
     run: async (remote) => {
       expect(await callWithKwargs(remote, 'greet', ['bob'], { punctuation: '?' })).toBe(
         'hello bob?',
@@ -553,8 +650,18 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'refuses keyword arguments where the protocol has none, with ProtocolError',
+    applies: cannot('kwargs'),
+    run: async (remote) => {
+      await expect(
+        callWithKwargs(remote, 'greet', ['bob'], { punctuation: '?' }),
+      ).rejects.toBeInstanceOf(ProtocolError);
+      expect(await remote.add(1, 1)).toBe(2);
+    },
+  },
+  {
     name: 'fails a call whose arguments cannot be sent, alone, and goes on',
-    applies: native,
+    applies: (protocol) => protocol !== 'python',
     run: async (remote) => {
       await expect(invoke(remote, 'echo', [Symbol('x')])).rejects.toBeInstanceOf(CodecError);
       expect(await remote.add(1, 1)).toBe(2);
@@ -638,7 +745,7 @@ const scenarios: Scenario[] = [
       const stream = await remote.sum(upTo(3)).catch((e: unknown) => e);
       expect(stream).toBeInstanceOf(CodecError);
       expect((stream as Error).message).toMatch(
-        /cannot send an async iterable: streams are not supported over (HTTP|the python protocol)/,
+        /cannot send an async iterable: streams are not supported over (HTTP|the \w+ protocol)/,
       );
       const callback = await remote.progress(1, () => 1).catch((e: unknown) => e);
       expect(callback).toBeInstanceOf(CodecError);
@@ -838,7 +945,9 @@ for (const transport of transports) {
       });
       for (const scenario of scenarios) {
         if (scenario.applies && !scenario.applies(protocol, transport.name)) continue;
-        it(scenario.name, () => scenario.run(opened.remote, opened.url, options, opened.reconnect));
+        it(scenario.name, () =>
+          scenario.run(opened.remote, opened.url, options, opened.reconnect, protocol),
+        );
       }
     });
   }

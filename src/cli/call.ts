@@ -32,6 +32,8 @@ Examples:
   $ farcall call tcp://127.0.0.1:8000 greet 007            # greet("007"): 007 is no number's form
   $ farcall call unix:/tmp/api.sock math.mul 4 5 --timeout 2000
   $ farcall call tcp://127.0.0.1:8000 scale 2 --kwargs '{"factor": 3}'
+  $ farcall call http://127.0.0.1:8080/rpc add 2 3 --protocol jsonrpc
+  $ farcall call http://127.0.0.1:8000/RPC2 add 2 3 --protocol xmlrpc
 
 A stream result prints one line of JSON per item, as they come.
 

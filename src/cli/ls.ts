@@ -5,6 +5,8 @@ import {
   DESCRIBE_METHODS,
   invoke,
   listMethods,
+  ProtocolError,
+  type ProtocolName,
   RemoteError,
   withOptions,
 } from '../index.js';
@@ -37,6 +39,8 @@ Examples:
   $ farcall ls tcp://127.0.0.1:8000
   $ farcall ls tcp://127.0.0.1:8000 --long      # add(x: number, y: number): number
   $ FARCALL_AUTHKEY=secret farcall ls unix:/tmp/api.sock
+  $ farcall ls http://127.0.0.1:8080/rpc --protocol jsonrpc    # through rpc.discover
+  $ farcall ls http://127.0.0.1:8000/RPC2 --protocol xmlrpc    # through system.listMethods
 
 Exit codes: 0 listed, 1 the server refused the listing, 2 usage, connection, authentication
 or timeout failure.`,
@@ -49,7 +53,7 @@ or timeout failure.`,
       const answer = await callBefore(deadline, `from ${url} to the method list`, (timeout) =>
         described
           ? invoke(remote, DESCRIBE_METHODS, [], { timeout })
-          : listMethods(withOptions(remote, { timeout })),
+          : methodList(withOptions(remote, { timeout }), flags.protocol, url),
       ).catch((error: unknown) => {
         // A recipe-style Python server looks the built-in name up in its dict of functions.
         if (
@@ -75,6 +79,35 @@ or timeout failure.`,
       await close(remote);
     }
   });
+}
+
+/**
+ * The method list in the protocol's own way, so that servers farcall did not write answer too:
+ * JSON-RPC's `rpc.discover` (an OpenRPC document), XML-RPC's `system.listMethods`, else
+ * farcall's built-in `$farcall.methods`.
+ */
+async function methodList(
+  remote: unknown,
+  protocol: ProtocolName | undefined,
+  url: string,
+): Promise<string[]> {
+  if (protocol === 'xmlrpc') return names(await invoke(remote, 'system.listMethods'), url);
+  if (protocol !== 'jsonrpc') return listMethods(remote);
+  const methods = ((await invoke(remote, 'rpc.discover')) as { methods?: unknown } | null)?.methods;
+  if (!Array.isArray(methods)) {
+    throw new ProtocolError(`${url} answered rpc.discover with no OpenRPC method list`);
+  }
+  return names(
+    methods.map((method: unknown) => (method as { name?: unknown } | null)?.name),
+    url,
+  ).sort();
+}
+
+function names(value: unknown, where: string): string[] {
+  if (!Array.isArray(value) || !value.every((name) => typeof name === 'string')) {
+    throw new ProtocolError(`${where} answered the method list with something else`);
+  }
+  return value;
 }
 
 interface LsFlags extends ClientFlags {

@@ -48,8 +48,11 @@ export function authkeyOption(description: string): Option {
 
 /** `--protocol`, limited to the protocols farcall knows. */
 export function protocolOption(): Option {
-  return new Option('--protocol <name>', 'wire protocol')
-    .choices(['farcall', 'python'])
+  return new Option(
+    '--protocol <name>',
+    'wire protocol: farcall, python (the recipe), jsonrpc (JSON-RPC 2.0, http:// and ws://) or xmlrpc (http://)',
+  )
+    .choices(['farcall', 'python', 'jsonrpc', 'xmlrpc'])
     .default('farcall');
 }
 

@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js';
 import type { Protocol } from './protocol.js';
 
-export type ProtocolName = 'farcall' | 'python';
+export type ProtocolName = 'farcall' | 'python' | 'jsonrpc' | 'xmlrpc';
 
 export type ProtocolLoader = () => Promise<Protocol>;
 
@@ -29,3 +29,6 @@ export class ProtocolTable {
 
 export const farcallLoader: ProtocolLoader = async () =>
   (await import('./farcall/index.js')).farcallProtocol;
+
+export const jsonrpcLoader: ProtocolLoader = async () =>
+  (await import('./jsonrpc/index.js')).jsonrpcProtocol;

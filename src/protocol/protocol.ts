@@ -127,9 +127,16 @@ export interface CallerCodec {
   /** Several frames from `writeCall`/`writeNotify` as one (only where `capabilities.batch`). */
   writeBatch?(frames: readonly Uint8Array[]): Uint8Array;
   /**
+   * The body `connect` posts over an exchange transport to learn at once that the endpoint
+   * answers this protocol and takes the key: only the response's status is read, never its
+   * body. Where it is absent, the probe is an empty batch (`writeBatch([])`).
+   */
+  writeProbe?(): Uint8Array;
+  /**
    * Reads the answers in `frame`, calling `each` for every one whose id `wanted` accepts; the
    * values of the others are not decoded. Throws `ProtocolError`/`CodecError`/`LimitError` for a
-   * frame that cannot be read (the channel closes).
+   * frame that cannot be read (the channel closes). A protocol with no ids on the wire and one
+   * call a request (XML-RPC) answers with `id: undefined`, which is the call of that request.
    */
   readAnswers(
     frame: Uint8Array,
@@ -296,4 +303,12 @@ export interface Protocol {
   codecs?(options: ProtocolOptions): ProtocolConnection;
   /** The content type of its frames on exchange transports (`application/x-msgpack`). */
   readonly contentType?: string;
+  /**
+   * Why it cannot run over a transport of this shape with these options, or undefined when it
+   * can (the default): `serve` and `connect` refuse the URL with a `UsageError` that says so.
+   * XML-RPC runs over HTTP only; JSON-RPC has no opening to prove an authkey on a channel.
+   */
+  refuses?(shape: 'channel' | 'exchange', options: ProtocolOptions): string | undefined;
+  /** Its frames are UTF-8 text: the session calls the channel's `useText` (WebSocket text messages). */
+  readonly textFrames?: boolean;
 }

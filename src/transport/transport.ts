@@ -65,6 +65,14 @@ export interface Channel {
    * session lowers it to the handshake limit until the opening is done.
    */
   setFrameLimit(bytes: number, name: string): void;
+  /**
+   * The protocol's frames are UTF-8 text (JSON-RPC): a message channel sends them as text
+   * messages from now on, and takes text messages as frames (their UTF-8 bytes) besides binary
+   * ones. The session calls it at creation, before any frame, for a protocol that declares
+   * `textFrames`. Channels of bytes (sockets, memory) leave it out: a frame is bytes there
+   * either way.
+   */
+  useText?(): void;
   pause(): void;
   resume(): void;
   close(error?: Error): Promise<void>;

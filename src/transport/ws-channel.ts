@@ -1,7 +1,8 @@
 /**
  * A channel over a WebSocket: one binary message is one frame. Written against the standard
  * WebSocket API, so the same class serves a browser's `WebSocket`, the `ws` package's client,
- * and the server side of a `ws` connection.
+ * and the server side of a `ws` connection. After `useText()` (a protocol of UTF-8 text frames,
+ * JSON-RPC), frames go out as text messages and text messages are taken as frames too.
  */
 import { LimitError, ProtocolError } from '../errors.js';
 import type { PeerCertificate } from '../identity.js';
@@ -12,7 +13,8 @@ export interface WebSocketLike {
   binaryType: string;
   readonly bufferedAmount: number;
   readonly readyState: number;
-  send(data: Uint8Array): void;
+  /** `options.binary: false` sends bytes as a text message (`ws`); browsers ignore it. */
+  send(data: Uint8Array | string, options?: { binary?: boolean }): void;
   close(code?: number, reason?: string): void;
   onmessage: ((event: { data: unknown }) => void) | null;
   onclose: ((event: { code: number; reason: string }) => void) | null;
@@ -22,8 +24,11 @@ export interface WebSocketLike {
 /** The `ws` package's internals, where they let a limit apply from a message's header. */
 interface WsInternals {
   _receiver?: { _maxPayload?: number };
+  on?(event: 'message', listener: (data: unknown, isBinary: boolean) => void): void;
   _socket?: {
     on(event: 'drain', listener: () => void): void;
+    cork(): void;
+    uncork(): void;
     pause(): void;
     resume(): void;
     destroy(): void;
@@ -38,6 +43,13 @@ const POLICY = 1008;
 const TOO_BIG = 1009;
 const ERROR = 1011;
 
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function textRefused(): ProtocolError {
+  return new ProtocolError('a text WebSocket message where a binary frame was expected');
+}
+
 export class WebSocketChannel implements Channel {
   readonly done: Promise<Error | undefined>;
   private receiver: ChannelReceiver | undefined;
@@ -51,6 +63,10 @@ export class WebSocketChannel implements Channel {
   private pauses = 0;
   private held: Uint8Array[] = [];
   private polling = false;
+  private text = false;
+  private corked = false;
+  /** A text message arrived before a receiver was attached. */
+  private earlyText = false;
 
   /**
    * `certificate` is the client's verified TLS certificate, for a wss:// server that asked for
@@ -66,10 +82,17 @@ export class WebSocketChannel implements Channel {
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
     });
+    const ws = socket as WsInternals;
     // The `ws` package hands a binary message to 'arraybuffer' listeners as a copy: take its own
     // Buffer (a Uint8Array) instead. Browsers have no such type and give an ArrayBuffer.
-    socket.binaryType = (socket as WsInternals)._socket ? 'nodebuffer' : 'arraybuffer';
-    socket.onmessage = (event) => this.message(event.data);
+    socket.binaryType = ws._socket ? 'nodebuffer' : 'arraybuffer';
+    if (ws._socket && typeof ws.on === 'function') {
+      // `ws`'s own event hands a text message over as the bytes it checked for UTF-8, where the
+      // standard `onmessage` would decode them to a string, for us to encode again.
+      ws.on('message', (data, isBinary) => this.message(data, !isBinary));
+    } else {
+      socket.onmessage = (event) => this.message(event.data, typeof event.data === 'string');
+    }
     socket.onclose = (event) => {
       if (!this.isClosed && event.code !== NORMAL && event.code !== 1005) {
         this.closeError ??= new ProtocolError(
@@ -78,10 +101,23 @@ export class WebSocketChannel implements Channel {
       }
       this.finish();
     };
-    socket.onerror = () => {
-      this.closeError ??= new ProtocolError('WebSocket error');
+    socket.onerror = (event) => {
+      this.closeError ??= this.errorOf(event);
     };
     (socket as WsInternals)._socket?.on('drain', () => this.receiver?.drain?.());
+  }
+
+  /** Why the socket failed, from `ws`'s error where there is one (browsers say nothing). */
+  private errorOf(event: unknown): Error {
+    const error = (event as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+    if (error?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+      // `ws` checks the limit from the message's header, before its body is read.
+      return new LimitError(
+        `a message over the limit of ${this.maxFrame} bytes (${this.limitName})`,
+      );
+    }
+    const detail = typeof error?.message === 'string' ? `: ${error.message}` : '';
+    return new ProtocolError(`WebSocket error${detail}`);
   }
 
   get bufferedBytes(): number {
@@ -96,10 +132,19 @@ export class WebSocketChannel implements Channel {
     if (receiver && typeof receiver._maxPayload === 'number') receiver._maxPayload = bytes;
   }
 
+  useText(): void {
+    this.text = true;
+  }
+
   attach(receiver: ChannelReceiver): void {
     if (this.receiver) throw new Error('farcall: a channel takes one receiver');
     this.receiver = receiver;
     queueMicrotask(() => {
+      if (this.earlyText && !this.text) {
+        this.early = [];
+        void this.close(textRefused(), POLICY);
+        return;
+      }
       const early = this.early;
       this.early = [];
       for (const frame of early) this.deliver(frame);
@@ -107,25 +152,32 @@ export class WebSocketChannel implements Channel {
     });
   }
 
-  private message(data: unknown): void {
+  private message(data: unknown, text: boolean): void {
     if (this.isClosed) return;
-    if (!(data instanceof ArrayBuffer) && !(data instanceof Uint8Array)) {
-      void this.close(
-        new ProtocolError('a text WebSocket message where a binary frame was expected'),
-        POLICY,
-      );
+    let frame: Uint8Array;
+    if (!text && data instanceof Uint8Array) frame = data;
+    else if (!text && data instanceof ArrayBuffer) frame = new Uint8Array(data);
+    else if (text && (typeof data === 'string' || data instanceof Uint8Array)) {
+      // Before a receiver is attached, the session may still turn text on: `attach` decides.
+      if (!this.text && this.receiver) {
+        void this.close(textRefused(), POLICY);
+        return;
+      }
+      this.earlyText ||= !this.text;
+      frame = typeof data === 'string' ? encoder.encode(data) : data;
+    } else {
+      void this.close(new ProtocolError('a WebSocket message of an unknown kind'), POLICY);
       return;
     }
-    if (data.byteLength > this.maxFrame) {
+    if (frame.byteLength > this.maxFrame) {
       void this.close(
         new LimitError(
-          `frame of ${data.byteLength} bytes is over the limit of ${this.maxFrame} bytes (${this.limitName})`,
+          `frame of ${frame.byteLength} bytes is over the limit of ${this.maxFrame} bytes (${this.limitName})`,
         ),
         TOO_BIG,
       );
       return;
     }
-    const frame = data instanceof Uint8Array ? data : new Uint8Array(data);
     if (!this.receiver || this.early.length > 0) this.early.push(frame);
     else this.deliver(frame);
   }
@@ -137,9 +189,23 @@ export class WebSocketChannel implements Channel {
 
   send(frame: Uint8Array): void {
     if (this.isClosed || this.socket.readyState !== OPEN) return;
-    this.socket.send(frame);
+    const raw = (this.socket as WsInternals)._socket;
+    const ws = raw !== undefined;
+    if (raw && !this.corked) {
+      // The frames of one turn (the answers to every message of one read) leave in one write.
+      this.corked = true;
+      raw.cork();
+      queueMicrotask(() => {
+        this.corked = false;
+        raw.uncork();
+      });
+    }
+    if (!this.text) this.socket.send(frame);
+    // `ws` sends the bytes as they are in a text message; a browser needs a string.
+    else if (ws) this.socket.send(frame, { binary: false });
+    else this.socket.send(decoder.decode(frame));
     // Browsers have no drain event: poll while something waits in the socket.
-    if (!(this.socket as WsInternals)._socket && this.socket.bufferedAmount > 0) this.poll();
+    if (!ws && this.socket.bufferedAmount > 0) this.poll();
   }
 
   private poll(): void {
