@@ -7,10 +7,10 @@ import {
   FarcallError,
   LimitError,
   ProtocolError,
-  TimeoutError,
 } from './errors.js';
 import type { Identity } from './identity.js';
 import type { Limits } from './limits.js';
+import { Liveness } from './liveness.js';
 import type { Logger } from './logger.js';
 import { answerMeta, type Outcome, settled } from './outcome.js';
 import {
@@ -18,13 +18,13 @@ import {
   type AnswererCodec,
   type CallGroup,
   type Capabilities,
-  type OpeningLink,
   type Protocol,
   type ProtocolConnection,
   type ProtocolOptions,
   Route,
 } from './protocol/protocol.js';
 import { type AnswerSink, Responder, type ResponderConfig, writeAnswer } from './responder.js';
+import { Opening } from './session-opening.js';
 import { refusedAnswer, refuseUncarried } from './streams/refusal.js';
 import { RemoteObjects } from './streams/remote-objects.js';
 import type { ConnectionStats } from './streams/stats.js';
@@ -117,20 +117,13 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
   private readonly closeListeners: ((error: ConnectionClosedError) => void)[] = [];
   private closedAs: ConnectionClosedError | undefined;
   private identityOf: Identity | undefined;
-  // Opening.
-  private readonly early: Uint8Array[] = [];
-  private wakeOpening: (() => void) | undefined;
-  private waitingFor = 'HELLO';
+  private readonly opening: Opening;
   // Backpressure: answers held while the peer does not read.
   private readonly outbox: Answer[] = [];
   private readingPaused = false;
-  // Liveness.
-  private livenessTimer: ReturnType<typeof setTimeout> | undefined;
-  private heard = true;
+  private readonly liveness: Liveness;
+  /** Whether the peer ever sent a frame (to say, when the opening fails, that it said nothing). */
   private heardAny = false;
-  private spoke = true;
-  private quietTicks = 0;
-  private drainedSinceTick = false;
   // Streams and callbacks, where the protocol carries them.
   private readonly objects: RemoteObjects;
   private objectsOn = false;
@@ -144,6 +137,14 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
   ) {
     this.url = config.url;
     const { protocol } = config;
+    this.liveness = new Liveness({
+      peer: channel.peer,
+      busy: () => this.activeCalls > 0 && !this.peerEnded,
+      backlog: () => this.outbox.length,
+      ping: (nonce) => this.channel.send(this.connection!.control!.writePing(nonce)),
+      close: (error) => void this.channel.close(error),
+      info: (message) => config.logger.info(message),
+    });
     this.objects = new RemoteObjects({
       peer: channel.peer,
       limits: config.limits,
@@ -152,20 +153,31 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
       peerMaxFrame: () => this.peerMaxFrame,
       sendFrame: (frame) => {
         if (this.state !== OPEN) return;
-        this.spoke = true;
+        this.liveness.spokeFrame();
         this.channel.send(frame);
       },
       congested: () => this.channel.bufferedBytes > config.limits.maxPendingWriteBytes,
       invoke: (reference, args) => this.call(`callback ${reference}`, args, undefined, reference),
     });
     const protocolOptions = { ...config.protocolOptions, hooks: this.objects.hooks };
-    this.protocolOptions = protocolOptions;
     const hasOpening = protocol.hasOpening?.(protocolOptions) ?? true;
     if (hasOpening) {
       const { maxHandshakeBytes, maxFrameBytes } = config.limits;
       channel.setFrameLimit(Math.min(maxHandshakeBytes, maxFrameBytes), 'limits.maxHandshakeBytes');
     }
     if (protocol.textFrames) channel.useText?.();
+    const session = this;
+    this.opening = new Opening(channel, protocol, protocolOptions, config.limits, {
+      get ended() {
+        return session.state === CLOSED;
+      },
+      get endError() {
+        return session.closedError;
+      },
+      get heardAny() {
+        return session.heardAny;
+      },
+    });
     channel.attach(this);
     this.opened = this.open(hasOpening);
     // A failed opening is reported by whoever awaits `opened`; never an unhandled rejection.
@@ -175,8 +187,6 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
   get peer(): string {
     return this.channel.peer;
   }
-
-  private readonly protocolOptions: ProtocolOptions;
 
   get isClosed(): boolean {
     return this.state === CLOSED;
@@ -213,76 +223,19 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
   // ---- The opening ----
 
   private async open(hasOpening: boolean): Promise<void> {
-    const { limits } = this.config;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const link: OpeningLink = {
-      peer: this.channel.peer,
-      send: (frame) => this.channel.send(frame),
-      next: (what) => this.nextOpeningFrame(what),
-    };
     try {
-      const opening = this.config.protocol.open(link, this.protocolOptions);
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(this.openingTimedOut()), limits.handshakeTimeoutMs);
-      });
-      const connection = hasOpening ? await Promise.race([opening, deadline]) : await opening;
-      this.begin(connection);
+      this.begin(await this.opening.run(hasOpening));
     } catch (error) {
       const failure = error as Error;
       // After an authentication failure, end gracefully so the refusal reaches the peer.
       void this.channel.close(failure instanceof AuthenticationError ? undefined : failure);
       throw this.closedError && !(failure instanceof FarcallError) ? this.closedError : failure;
-    } finally {
-      clearTimeout(timer);
     }
-  }
-
-  private openingTimedOut(): TimeoutError {
-    const { protocol, protocolOptions, limits } = this.config;
-    const other = protocolOptions.role === 'client' ? 'server' : 'client';
-    let message = `no ${this.waitingFor} from ${this.peer} within ${limits.handshakeTimeoutMs} ms (limits.handshakeTimeoutMs): is it a ${protocol.name} ${other}?`;
-    if (!this.heardAny && other === 'server' && protocol.name === 'farcall') {
-      // A keyless multiprocessing server says nothing until it gets a pickled call.
-      message +=
-        " A Python multiprocessing server without an authkey waits silently like this: try protocol 'python'.";
-    }
-    return new TimeoutError(message);
-  }
-
-  private nextOpeningFrame(what: string): Promise<Uint8Array> {
-    this.waitingFor = what;
-    return new Promise((resolve, reject) => {
-      const take = () => {
-        const frame = this.early.shift();
-        if (frame !== undefined) {
-          this.wakeOpening = undefined;
-          resolve(frame);
-        } else if (this.state === CLOSED) {
-          this.wakeOpening = undefined;
-          reject(this.openingClosed());
-        }
-      };
-      this.wakeOpening = take;
-      take();
-    });
-  }
-
-  private openingClosed(): Error {
-    const cause = this.closedError;
-    let message = `the connection closed during the opening with ${this.peer}${cause ? `: ${cause.message}` : ''}`;
-    if (!this.heardAny && this.config.protocolOptions.role === 'client') {
-      // Closed before a word: the other end did not like our first message.
-      const name = this.config.protocol.name;
-      message += ` (before its first message: is it a ${name} server?${name === 'farcall' ? " A Python multiprocessing server closes like this: try protocol 'python'." : ''})`;
-    }
-    return cause instanceof FarcallError
-      ? new ProtocolError(message, { cause })
-      : new ConnectionClosedError(message, { cause });
   }
 
   /** The opening is done: frames that came with its last message are handled now, in order. */
   private begin(connection: ProtocolConnection): void {
-    if (this.state === CLOSED) throw this.openingClosed();
+    if (this.state === CLOSED) throw this.opening.closedDuring();
     const { limits } = this.config;
     this.connection = connection;
     this.channel.setFrameLimit(limits.maxFrameBytes, 'limits.maxFrameBytes');
@@ -309,7 +262,7 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
     }
     this.state = OPEN;
     this.startLiveness(connection);
-    for (const frame of this.early.splice(0)) {
+    for (const frame of this.opening.early.splice(0)) {
       if (this.state !== OPEN) break;
       this.dispatch(frame);
     }
@@ -318,11 +271,10 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
   // ---- The channel's receiver ----
 
   frame(frame: Uint8Array): void {
-    this.heard = true;
+    this.liveness.heardFrame();
     this.heardAny = true;
     if (this.state === OPENING) {
-      this.early.push(frame.slice());
-      this.wakeOpening?.();
+      this.opening.push(frame);
       return;
     }
     if (this.state === OPEN) this.dispatch(frame);
@@ -333,7 +285,7 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
   }
 
   drain(): void {
-    this.drainedSinceTick = true;
+    this.liveness.drainedSome();
     this.flushOutbox();
     this.objects.drain();
   }
@@ -538,7 +490,7 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
     entry.id = id;
     this.pending.set(id, entry);
     this.inFlight++;
-    this.spoke = true;
+    this.liveness.spokeFrame();
     this.channel.send(frame);
   }
 
@@ -774,64 +726,14 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
   // ---- Liveness ----
 
   private startLiveness(connection: ProtocolConnection): void {
-    const { limits } = this.config;
-    const role = this.config.protocolOptions.role;
-    if (role === 'server') {
-      // Checked every half idle time; closed after two quiet checks in a row.
-      this.tick(limits.idleTimeoutMs / 2, () => this.checkIdle());
+    if (this.config.protocolOptions.role === 'server') {
+      this.liveness.watchIdle(this.config.limits.idleTimeoutMs);
     } else if (connection.control && connection.capabilities.ping && connection.peer.idleMs) {
-      const idle = connection.peer.idleMs;
-      this.tick(idle / 3, () => this.keepAlive(idle));
-    }
-  }
-
-  private tick(ms: number, check: () => void): void {
-    const delay = Math.max(1, Math.min(ms, 0x7fffffff));
-    const run = () => {
-      if (this.state !== OPEN) return;
-      check();
-      if (this.state === OPEN) this.livenessTimer = unref(setTimeout(run, delay));
-    };
-    this.livenessTimer = unref(setTimeout(run, delay));
-  }
-
-  private checkIdle(): void {
-    // Progress is a frame from the peer or a call of its running; while its answers wait for it
-    // to read, only the channel draining counts.
-    const backlogged = this.outbox.length > 0;
-    // After a half-close nothing more can come: running calls keep it only for one idle time.
-    const busy = this.activeCalls > 0 && !this.peerEnded;
-    const progress = backlogged ? this.drainedSinceTick : this.heard || busy;
-    this.heard = false;
-    this.drainedSinceTick = false;
-    if (progress) {
-      this.quietTicks = 0;
-      return;
-    }
-    if (++this.quietTicks < 2) return;
-    const ms = this.config.limits.idleTimeoutMs;
-    const why = backlogged
-      ? `${this.peer} has not read its answers for ${ms} ms (${this.outbox.length} waiting)`
-      : `${this.peer} sent nothing for ${ms} ms (limits.idleTimeoutMs)`;
-    this.config.logger.info(`closing connection: ${why}`);
-    void this.channel.close();
-  }
-
-  /** A client pings its server when it has sent nothing since the last tick. */
-  private keepAlive(idleMs: number): void {
-    this.quietTicks = this.heard ? 0 : this.quietTicks + 1;
-    this.heard = false;
-    if (this.quietTicks >= 3) {
-      void this.channel.close(
-        new ConnectionClosedError(
-          `no answer from ${this.peer} to a ping for ${Math.round(idleMs)} ms`,
-        ),
+      this.liveness.keepAlive(
+        connection.peer.idleMs,
+        (message) => new ConnectionClosedError(message),
       );
-      return;
     }
-    if (!this.spoke || this.quietTicks > 0)
-      this.channel.send(this.connection!.control!.writePing(this.quietTicks));
-    this.spoke = false;
   }
 
   // ---- Closing ----
@@ -872,7 +774,7 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
     const wasOpen = this.state === OPEN;
     this.state = CLOSED;
     this.closedError = error;
-    clearTimeout(this.livenessTimer);
+    this.liveness.stop();
     const requested = this.closeRequested;
     const reason = requested
       ? 'connection closed'
@@ -883,7 +785,7 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
       // A frame over a limit, a malformed message: say which connection and why.
       this.config.logger.warn(`closing connection from ${this.peer}: ${error.message}`);
     }
-    this.wakeOpening?.();
+    this.opening.ended();
     this.deadlines.clear();
     const pending = [...this.pending.values(), ...this.waiting];
     this.pending.clear();
@@ -906,9 +808,4 @@ function deadlineAnswer(entry: Pending, answer: Answer): Outcome | undefined {
   if (!deadline || timeout === undefined) return undefined;
   if (performance.now() < deadline.at - DEADLINE_SLACK_MS) return undefined;
   return { type: 'timeout', ms: timeout };
-}
-
-function unref(timer: ReturnType<typeof setTimeout>): ReturnType<typeof setTimeout> {
-  (timer as { unref?: () => void }).unref?.();
-  return timer;
 }
