@@ -58,7 +58,7 @@ const scenarios = [
     name: 'sequential',
     title: 'Sequential round trips, one call in flight',
     maxCalls: 200_000,
-    targets: { minRatio: 0.8 },
+    targets: { minRatio: 0.85 },
     baseline: {
       name: 'raw',
       describe:
@@ -75,7 +75,7 @@ const scenarios = [
     name: 'pipelined',
     title: `Pipelined, ${WINDOW} calls in flight on one connection`,
     maxCalls: 5_000_000,
-    targets: { minRatio: 0.25, minRate: 250_000 },
+    targets: { minRatio: 0.4, minRate: 250_000 },
     baseline: {
       name: 'raw',
       describe: `node:net, ${WINDOW} frames in flight; each end answers all frames of one read with one write`,

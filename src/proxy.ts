@@ -10,6 +10,8 @@ export interface ProxyState {
   readonly options: CallOptions | undefined;
   /** Child proxies by name, made on first access. */
   children: Map<string, unknown> | undefined;
+  /** `withOptions(proxy, { timeout })` remotes by timeout, so that idiom per call makes none. */
+  timed: Map<number | undefined, unknown> | undefined;
 }
 
 /**
@@ -97,7 +99,7 @@ const handler: ProxyHandler<Target> = {
 export function makeProxy(caller: Caller, path: string, options: CallOptions | undefined): unknown {
   // The target is a function so that namespaces and methods are both callable proxies.
   const target = function remote() {} as Target;
-  const state: ProxyState = { caller, path, options, children: undefined };
+  const state: ProxyState = { caller, path, options, children: undefined, timed: undefined };
   Object.defineProperty(target, STATE, { value: state });
   // Node's util.inspect looks at a proxy's target, not through the proxy: answer it there too.
   Object.defineProperty(target, inspect, { value: () => label(state) });

@@ -22,7 +22,31 @@ export function close(remote: unknown): Promise<void> {
  */
 export function withOptions<R>(remote: R, options: Omit<CallOptions, 'kwargs'>): R {
   const state = proxyState(remote);
-  return makeProxy(state.caller, state.path, mergeOptions(state.options, options)) as R;
+  if (!onlyTimeout(options)) {
+    return makeProxy(state.caller, state.path, mergeOptions(state.options, options)) as R;
+  }
+  // A proxy never changes its options, so the remotes of one timeout can be shared: the README's
+  // `withOptions(remote, { timeout })` per call then costs a map lookup, not a proxy tree.
+  const timeout = options.timeout;
+  state.timed ??= new Map();
+  let timed = state.timed.get(timeout);
+  if (timed === undefined) {
+    timed = makeProxy(state.caller, state.path, mergeOptions(state.options, { timeout }));
+    if (state.timed.size >= MAX_TIMED) state.timed.clear();
+    state.timed.set(timeout, timed);
+  }
+  return timed as R;
+}
+
+/** Distinct timeouts kept per remote; a caller making up a timeout per call starts it over. */
+const MAX_TIMED = 16;
+
+/** Whether the options set a timeout (a number or nothing) and nothing else. */
+function onlyTimeout(options: Omit<CallOptions, 'kwargs'>): options is { timeout?: number } {
+  for (const key in options) {
+    if (key !== 'timeout' && options[key as keyof typeof options] !== undefined) return false;
+  }
+  return options.timeout === undefined || typeof options.timeout === 'number';
 }
 
 /**

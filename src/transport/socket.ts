@@ -138,17 +138,23 @@ export class SocketChannel implements Channel {
       this.socket.write(frame);
       return;
     }
+    if (!this.flushScheduled) {
+      // The first frame of a turn goes out at once (a lone call waits on no timer); the rest of
+      // the turn's frames gather and leave together when it ends.
+      this.flushScheduled = true;
+      setImmediate(this.flushLater);
+      const data = Buffer.allocUnsafe(4 + frame.length);
+      data.writeInt32BE(frame.length, 0);
+      data.set(frame, 4);
+      this.socket.write(data);
+      return;
+    }
     // Below COALESCE_BYTES the header is the 4-byte form; `flush` writes it.
     this.batch.push(frame);
     this.batchBytes += 4 + frame.length;
     if (this.batchBytes >= this.flushAt) {
       this.flush();
       this.flushAt = Math.min(this.flushAt * 2, COALESCE_BYTES);
-    }
-    if (!this.flushScheduled) {
-      // Sends the rest at the end of the turn, and starts the next turn at FIRST_FLUSH_BYTES.
-      this.flushScheduled = true;
-      setImmediate(this.flushLater);
     }
   }
 

@@ -89,6 +89,33 @@ describe('withOptions', () => {
     for (let i = 0; i < 1000; i++)
       expect(await withOptions(remote, { meta: { i: String(i) } }).add(i, 1)).toBe(i + 1);
   });
+
+  it('a timeout alone: the same remote for the same timeout, on top of what the base has', async () => {
+    expect(withOptions(remote, { timeout: 10 })).toBe(withOptions(remote, { timeout: 10 }));
+    expect(withOptions(remote, { timeout: 10 })).not.toBe(withOptions(remote, { timeout: 11 }));
+    // Anything beyond a timeout makes a remote of its own.
+    const signal = new AbortController().signal;
+    expect(withOptions(remote, { timeout: 10, signal })).not.toBe(
+      withOptions(remote, { timeout: 10, signal }),
+    );
+    // The shared remote keeps the base's other options: here the base's signal.
+    const controller = new AbortController();
+    const abortable = withOptions(remote, { signal: controller.signal });
+    const timed = withOptions(abortable, { timeout: 10_000 });
+    const pending = timed.slow();
+    controller.abort(new Error('stop'));
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    // A bad timeout is still refused at the call, every time.
+    await expect(withOptions(remote, { timeout: -1 }).add(1, 1)).rejects.toMatchObject({
+      name: 'UsageError',
+    });
+    await expect(withOptions(remote, { timeout: -1 }).add(1, 1)).rejects.toMatchObject({
+      name: 'UsageError',
+    });
+    // Many distinct timeouts are fine (the shared set stays small).
+    for (let i = 1; i <= 40; i++)
+      expect(await withOptions(remote, { timeout: 10_000 + i }).add(i, 0)).toBe(i);
+  });
 });
 
 describe('values a connection cannot carry are refused on the sending side', () => {
