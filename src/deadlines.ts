@@ -16,7 +16,8 @@ class Entry implements Deadline {
   next: Entry | undefined;
   constructor(
     readonly at: number,
-    readonly fire: () => void,
+    readonly fire: (subject: never) => void,
+    readonly subject: unknown,
     readonly list: List,
   ) {}
 
@@ -68,22 +69,34 @@ class List {
  */
 export class Deadlines {
   private readonly lists = new Map<number, List>();
-  private last: { ms: number; list: List } | undefined;
+  /** The list of the last duration added: a session's calls nearly all share one. */
+  private lastMs = Number.NaN;
+  private lastList: List | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** The moment the timer is armed for, or Infinity when it is not armed. */
   private armedFor = Number.POSITIVE_INFINITY;
 
-  /** Calls `fire` once, `ms` from now, unless cancelled first. `ms` must be positive. */
-  add(ms: number, fire: () => void): Deadline {
-    let list = this.last?.ms === ms ? this.last.list : this.lists.get(ms);
+  /**
+   * Calls `fire(subject)` once, `ms` from now, unless cancelled first. `ms` must be positive.
+   * `fire` is meant to be one function per table's owner and `subject` the call it guards, so
+   * that setting a deadline allocates the entry and nothing else (no closure per call).
+   */
+  add<T>(ms: number, fire: (subject: T) => void, subject: T): Deadline {
+    let list = this.lastMs === ms ? this.lastList : this.lists.get(ms);
     if (!list) {
       // Past a few durations (a caller passing a fresh timeout per call), empty lists go.
       if (this.lists.size >= MAX_LISTS) this.prune();
       list = new List();
       this.lists.set(ms, list);
     }
-    this.last = { ms, list };
-    const entry = new Entry(performance.now() + ms, fire, list);
+    this.lastMs = ms;
+    this.lastList = list;
+    const entry = new Entry(
+      performance.now() + ms,
+      fire as (subject: never) => void,
+      subject,
+      list,
+    );
     list.append(entry);
     if (entry.at < this.armedFor) this.arm(entry.at);
     return entry;
@@ -91,13 +104,15 @@ export class Deadlines {
 
   private prune(): void {
     for (const [ms, list] of this.lists) if (list.size === 0) this.lists.delete(ms);
-    this.last = undefined;
+    this.lastMs = Number.NaN;
+    this.lastList = undefined;
   }
 
   /** Drops every deadline without firing it (the session ended). */
   clear(): void {
     this.lists.clear();
-    this.last = undefined;
+    this.lastMs = Number.NaN;
+    this.lastList = undefined;
     this.disarm();
   }
 
@@ -126,7 +141,7 @@ export class Deadlines {
         list.remove(entry);
       }
     }
-    for (const entry of due) entry.fire();
+    for (const entry of due) (entry.fire as (subject: unknown) => void)(entry.subject);
     let next = Number.POSITIVE_INFINITY;
     for (const list of this.lists.values())
       if (list.head && list.head.at < next) next = list.head.at;

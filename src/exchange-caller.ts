@@ -133,10 +133,7 @@ export class ExchangeCaller implements Caller {
     }
     return new Promise((resolve) => {
       const entry = new Pending(id, method, frame, timeout, resolve);
-      if (timeout !== undefined)
-        entry.deadline = this.deadlines.add(timeout, () =>
-          this.abandon(entry, { type: 'timeout', ms: timeout }),
-        );
+      if (timeout !== undefined) entry.deadline = this.deadlines.add(timeout, this.timedOut, entry);
       if (signal) {
         const onAbort = () => this.abandon(entry, { type: 'aborted', reason: signal.reason });
         signal.addEventListener('abort', onAbort, { once: true });
@@ -297,6 +294,11 @@ export class ExchangeCaller implements Caller {
   }
 
   /** The caller gave up: fail the call now; abort its request if nothing else waits on it. */
+  /** A call's timeout passed (one function for every call's deadline: no closure per call). */
+  private readonly timedOut = (entry: Pending): void => {
+    this.abandon(entry, { type: 'timeout', ms: entry.timeoutMs! });
+  };
+
   private abandon(entry: Pending, outcome: Outcome): void {
     if (this.pending.get(entry.id) !== entry) return;
     this.settle(entry, outcome);

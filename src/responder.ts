@@ -265,7 +265,7 @@ export class Responder {
     else this.unnamed.add(entry);
     this.active++;
     if (call.timeoutMs !== undefined) {
-      entry.deadline = this.options.deadlines.add(call.timeoutMs, () => this.deadlinePassed(entry));
+      entry.deadline = this.options.deadlines.add(call.timeoutMs, this.deadlinePassed, entry);
     }
     if (!this.options.ordered) {
       this.run(entry);
@@ -370,13 +370,13 @@ export class Responder {
     this.release(entry, reason, 'the caller cancelled the call', entry.slot !== undefined);
   }
 
-  private deadlinePassed(entry: Running): void {
+  private readonly deadlinePassed = (entry: Running): void => {
     const ms = entry.call.timeoutMs;
     const reason = new TimeoutError(
       `the caller's deadline of ${ms} ms for '${entry.call.method}' passed`,
     );
     this.release(entry, reason, `the caller's deadline of ${ms} ms passed`, true);
-  }
+  };
 
   /** The caller gave up: the slot is freed now, the signal aborts, a late result is dropped. */
   private release(entry: Running, reason: Error, message: string, answer: boolean): void {

@@ -435,9 +435,7 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
       const entry = new Pending(method, resolve, reference);
       entry.timeout = timeout;
       if (timeout !== undefined) {
-        entry.deadline = this.deadlines.add(timeout, () =>
-          this.abandon(entry, { type: 'timeout', ms: timeout }),
-        );
+        entry.deadline = this.deadlines.add(timeout, this.timedOut, entry);
       }
       if (signal) {
         const onAbort = () => this.abandon(entry, { type: 'aborted', reason: signal.reason });
@@ -559,6 +557,11 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
   };
 
   /** A call's deadline passed or its signal aborted: fail it here, and tell the peer. */
+  /** A call's timeout passed (one function for every call's deadline: no closure per call). */
+  private readonly timedOut = (entry: Pending): void => {
+    this.abandon(entry, { type: 'timeout', ms: entry.timeout! });
+  };
+
   private abandon(entry: Pending, outcome: Outcome): void {
     if (entry.queued) {
       entry.queued = undefined;

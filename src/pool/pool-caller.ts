@@ -239,13 +239,16 @@ export class PoolCaller implements Caller {
         cleanup: undefined,
       };
       if (timeout !== undefined) {
-        entry.deadline = this.deadlines.add(timeout, () =>
-          this.drop(
-            entry,
-            new TimeoutError(
-              `call to '${method}' on ${this.url} timed out after ${timeout} ms, waiting for a free thread`,
+        entry.deadline = this.deadlines.add(
+          timeout,
+          () =>
+            this.drop(
+              entry,
+              new TimeoutError(
+                `call to '${method}' on ${this.url} timed out after ${timeout} ms, waiting for a free thread`,
+              ),
             ),
-          ),
+          undefined,
         );
       }
       if (signal) {
