@@ -251,7 +251,7 @@ export async function serveWith(
             connection.settled = () => opening.delete(entry);
           },
           exchange: (request) => answerExchange(request, exchangeContext),
-          ...(options.ui ? { page: playgroundFor(url) } : {}),
+          ...(options.ui ? { page: playgroundFor(url, socketBeside(url, urls)) } : {}),
         },
         transport,
         maxFrameBytes: limits.maxFrameBytes,
@@ -302,9 +302,31 @@ export async function serveWith(
 }
 
 /** The playground's files for the endpoint at `url`, loaded (from `dist/`) on first use. */
-function playgroundFor(url: string): (name: string) => Promise<ExchangeResponse | undefined> {
+function playgroundFor(
+  url: string,
+  socket: boolean,
+): (name: string) => Promise<ExchangeResponse | undefined> {
   const path = new URL(url).pathname || '/';
-  return async (name) => (await import('./playground/assets.js')).playgroundFile(path, name);
+  return async (name) =>
+    (await import('./playground/assets.js')).playgroundFile(path, name, socket);
+}
+
+/**
+ * Whether `urls` also listens for WebSocket on the HTTP endpoint `url`'s host, port and path
+ * (`ws://` beside `http://`, `wss://` beside `https://`): the playground then calls over it, so
+ * that a stream's items show as they arrive (one POST per call cannot carry a stream).
+ */
+function socketBeside(url: string, urls: readonly string[]): boolean {
+  const http = new URL(url);
+  const scheme = http.protocol === 'https:' ? 'wss:' : 'ws:';
+  return urls.some((other) => {
+    const ws = URL.canParse(other) ? new URL(other) : undefined;
+    return (
+      ws?.protocol === scheme &&
+      ws.host === http.host &&
+      (ws.pathname || '/') === (http.pathname || '/')
+    );
+  });
 }
 
 function openingFailure(error: Error): string {

@@ -66,15 +66,19 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => escapes[c]!);
 }
 
-/** The page: a skeleton the script fills in; the endpoint's URL is the page's own. */
-export function pageHtml(path: string): string {
+/**
+ * The page: a skeleton the script fills in; the endpoint's URL is the page's own. `socket` says
+ * that the same path also takes WebSocket upgrades: the script then calls over `ws://` (or
+ * `wss://`), where streams travel, instead of a POST per call.
+ */
+export function pageHtml(path: string, socket = false): string {
   const asset = (name: string) => escapeHtml(`${path.replace(/\/$/, '')}/_farcall/${name}`);
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>farcall playground</title>
+${socket ? '<meta name="farcall-socket" content="same-path">\n' : ''}<title>farcall playground</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="${asset('page.css')}">
 <script type="module" src="${asset('page.js')}"></script>
@@ -109,11 +113,12 @@ export function pageHtml(path: string): string {
 export async function playgroundFile(
   path: string,
   name: string,
+  socket = false,
 ): Promise<ExchangeResponse | undefined> {
   if (name === '') {
     return {
       status: 200,
-      body: new TextEncoder().encode(pageHtml(path)),
+      body: new TextEncoder().encode(pageHtml(path, socket)),
       headers: { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' },
     };
   }

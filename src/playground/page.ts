@@ -1,6 +1,7 @@
 /**
  * The playground's script: it connects to the endpoint that served the page (same origin, same
- * path), lists the methods from `$farcall.describe`, and calls them. Built by esbuild into
+ * path; over WebSocket when the page's `farcall-socket` meta tag says that path takes upgrades),
+ * lists the methods from `$farcall.describe`, and calls them; a stream's items show as they come. Built by esbuild into
  * `dist/playground/page.js`; its import of `../browser.js` becomes the browser bundle, fetched
  * by URL from the same server.
  *
@@ -24,6 +25,15 @@ interface Entry {
 }
 
 const endpoint = `${location.origin}${location.pathname}`;
+/**
+ * Where calls go: the same path over WebSocket when the server says it takes upgrades there
+ * (streams travel, and their items show as they arrive), else the HTTP endpoint itself.
+ */
+const callUrl = document.querySelector('meta[name="farcall-socket"]')
+  ? `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${location.pathname}`
+  : endpoint;
+/** Items kept on the page per stream; the count goes on past it. */
+const MAX_SHOWN_ITEMS = 1000;
 let remote: unknown;
 let needsKey = false;
 let methods: MethodInfo[] = [];
@@ -190,8 +200,10 @@ async function run(entry: Entry): Promise<void> {
   const started = performance.now();
   let ok = true;
   let outcome: unknown;
+  let streamed: string | undefined;
   try {
     outcome = await invoke(remote, entry.method, entry.args);
+    if (isStream(outcome)) streamed = await showItems(entry.method, outcome);
   } catch (error) {
     ok = false;
     outcome = error;
@@ -199,10 +211,32 @@ async function run(entry: Entry): Promise<void> {
   const ms = performance.now() - started;
   const took = `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
   resultMeta.textContent = `${entry.method} · ${took}`;
-  if (ok) showValue(outcome);
-  else showError(outcome);
-  remember(entry, ok ? formatValue(outcome) : errorText(outcome), ok, took);
+  // A stream's items are on the page already; an error mid-stream replaces them.
+  if (!ok) showError(outcome);
+  else if (streamed === undefined) showValue(outcome);
+  const summary = !ok ? errorText(outcome) : (streamed ?? formatValue(outcome));
+  remember(entry, summary, ok, took);
   checkArguments();
+}
+
+function isStream(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+/** A stream result: each item appended as it arrives; resolves to a summary for the history. */
+async function showItems(method: string, items: AsyncIterable<unknown>): Promise<string> {
+  const list = el('ol', { class: 'items', 'aria-label': 'Stream items' });
+  const count = el('p', { class: 'meta', role: 'status' }, 'stream: waiting for items…');
+  resultBody.replaceChildren(count, list);
+  let n = 0;
+  for await (const item of items) {
+    n++;
+    if (n <= MAX_SHOWN_ITEMS) list.append(el('li', {}, el('pre', {}, formatValue(item))));
+    count.textContent = `stream: ${n} item${n === 1 ? '' : 's'} so far`;
+    resultMeta.textContent = `${method} · streaming…`;
+  }
+  count.textContent = `stream: ${n} item${n === 1 ? '' : 's'}, ended`;
+  return `stream of ${n} item${n === 1 ? '' : 's'}`;
 }
 
 function errorText(error: unknown): string {
@@ -280,7 +314,7 @@ function askForKey(message: string): void {
 async function start(authkey?: string): Promise<void> {
   $('endpoint').textContent = `Calling ${endpoint}`;
   try {
-    const next = await connect(endpoint, authkey ? { authkey } : {});
+    const next = await connect(callUrl, authkey ? { authkey } : {});
     const described = (await invoke(next, '$farcall.describe')) as MethodInfo[];
     if (remote) void close(remote);
     remote = next;

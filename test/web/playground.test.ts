@@ -139,6 +139,68 @@ describe.skipIf(!available)('the playground in Chromium', () => {
   });
 });
 
+/** Opens the gate that `ticks` waits at after its first two items. */
+let openGate: () => void = () => {};
+const streaming = {
+  /** Two items, then waits for the test, then the rest: the page must show the first two early. */
+  async *ticks(n: number) {
+    for (let i = 0; i < n; i++) {
+      if (i === 2) await new Promise<void>((resolve) => (openGate = resolve));
+      yield { tick: i };
+    }
+  },
+};
+
+describe.skipIf(!available)('the playground with ws:// on the same path', () => {
+  it("calls over the socket and shows a stream's items as they arrive", async () => {
+    const server = await serve(streaming, {
+      listen: ['http://127.0.0.1:0/live', 'ws://127.0.0.1:0/live'],
+      ui: true,
+      logger: false,
+    });
+    const page = await chromium.context.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    page.on('pageerror', (e) => problems.push(e.message));
+    try {
+      expect(await (await fetch(server.url)).text()).toContain('name="farcall-socket"');
+      await page.goto(server.url);
+      await page.getByRole('button', { name: 'ticks', exact: true }).click();
+      await page.getByRole('textbox', { name: 'Arguments' }).fill('[4]');
+      await page.getByRole('button', { name: 'Call', exact: true }).click();
+      // The first two items are on the page while the stream is still open.
+      const status = result(page).getByRole('status');
+      await status.getByText('stream: 2 items so far').waitFor({ timeout: 10_000 });
+      const items = page.getByRole('list', { name: 'Stream items' }).locator('li');
+      expect(await items.count()).toBe(2);
+      expect(await items.nth(1).textContent()).toContain('"tick": 1');
+      openGate();
+      await status.getByText('stream: 4 items, ended').waitFor({ timeout: 10_000 });
+      expect(await items.count()).toBe(4);
+      expect(await items.nth(3).textContent()).toContain('"tick": 3');
+      expect(await page.locator('#history-list > li').first().textContent()).toContain(
+        'stream of 4 items',
+      );
+      // The calls went over the socket: the server saw one WebSocket connection.
+      expect(server.stats().length).toBe(1);
+      expect(problems).toEqual([]);
+    } finally {
+      openGate();
+      await page.close();
+      await server.close();
+    }
+  });
+
+  it('over HTTP alone the page posts its calls, and names no socket', async () => {
+    const server = await serve(api, { listen: 'http://127.0.0.1:0/rpc', ui: true, logger: false });
+    try {
+      expect(await (await fetch(server.url)).text()).not.toContain('farcall-socket');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('the playground over plain HTTP', () => {
   it('is served under a strict Content-Security-Policy, its files too; POST stays RPC', async () => {
     const server = await serve(api, { listen: 'http://127.0.0.1:0/rpc', ui: true, logger: false });
