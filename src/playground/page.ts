@@ -17,7 +17,12 @@ interface MethodInfo {
   name: string;
   params: string[];
   kwargs: boolean;
+  /** JSON Schema of the argument array and of the result, for `method({ input, output })`. */
+  input?: JsonSchema;
+  output?: JsonSchema;
 }
+
+type JsonSchema = Record<string, unknown>;
 
 interface Entry {
   method: string;
@@ -68,6 +73,8 @@ const argsField = el('textarea', {
 });
 argsField.value = '[]';
 const argsError = el('p', { id: 'arguments-error', class: 'error', 'aria-live': 'polite' });
+/** The form built from a method's input schema, and its schemas; empty without one. */
+const schemaBox = el('div', { class: 'schema' });
 const callButton = el('button', { type: 'button', class: 'primary' }, 'Call');
 const copyButton = el('button', { type: 'button' }, 'Copy as command');
 const command = el('p', { class: 'command', hidden: '' });
@@ -85,6 +92,7 @@ function buildCallPanel(): void {
   $('call').append(
     title,
     signature,
+    schemaBox,
     el('label', { for: 'arguments' }, 'Arguments'),
     argsField,
     el(
@@ -132,8 +140,90 @@ function pick(method: MethodInfo, button: HTMLButtonElement): void {
   button.setAttribute('aria-pressed', 'true');
   title.textContent = method.name;
   signature.textContent = `${method.name}(${method.params.join(', ')})${method.kwargs ? ' — takes keyword arguments' : ''}`;
+  renderSchema(method);
   checkArguments();
   argsField.focus();
+}
+
+/** One form field per argument of an input schema's `prefixItems`; JSON where no simpler fits. */
+interface FormField {
+  read(): unknown;
+  node: HTMLElement;
+}
+
+function fieldFor(schema: JsonSchema, id: string, label: string, onChange: () => void): FormField {
+  const type = schema.type;
+  const choices = Array.isArray(schema.enum) ? schema.enum : undefined;
+  const labelled = (input: HTMLElement) =>
+    el('div', { class: 'field' }, el('label', { for: id }, label), input);
+  if (choices?.every((c) => typeof c === 'string')) {
+    const select = el('select', { id });
+    for (const choice of choices as string[]) select.append(el('option', {}, choice));
+    select.addEventListener('change', onChange);
+    return { node: labelled(select), read: () => select.value };
+  }
+  if (type === 'boolean') {
+    const box = el('input', { id, type: 'checkbox' });
+    box.addEventListener('change', onChange);
+    return { node: labelled(box), read: () => box.checked };
+  }
+  const input = el('input', { id, autocomplete: 'off', spellcheck: 'false' });
+  input.addEventListener('input', onChange);
+  if (type === 'number' || type === 'integer') {
+    input.type = 'number';
+    if (type === 'integer') input.step = '1';
+    return { node: labelled(input), read: () => (input.value === '' ? null : Number(input.value)) };
+  }
+  if (type === 'string') return { node: labelled(input), read: () => input.value };
+  // Anything else is typed as JSON; what does not parse yet goes in as the text typed.
+  input.placeholder = 'JSON';
+  return {
+    node: labelled(input),
+    read: () => {
+      try {
+        return JSON.parse(input.value);
+      } catch {
+        return input.value;
+      }
+    },
+  };
+}
+
+/** The method's schemas, and a form from its input schema that writes the Arguments field. */
+function renderSchema(method: MethodInfo): void {
+  schemaBox.replaceChildren();
+  const items = method.input?.prefixItems;
+  if (Array.isArray(items) && items.length > 0) {
+    const fields: FormField[] = [];
+    const write = () => {
+      argsField.value = JSON.stringify(fields.map((f) => f.read()));
+      checkArguments();
+    };
+    items.forEach((item, i) => {
+      const schema = (typeof item === 'object' && item !== null ? item : {}) as JsonSchema;
+      const name = method.params[i] ?? `argument ${i + 1}`;
+      const kind = typeof schema.type === 'string' ? ` (${schema.type})` : '';
+      fields.push(fieldFor(schema, `form-arg-${i}`, `${name}${kind}`, write));
+    });
+    schemaBox.append(
+      el(
+        'fieldset',
+        { class: 'form' },
+        el('legend', {}, 'From the input schema'),
+        ...fields.map((f) => f.node),
+      ),
+    );
+  }
+  const shown: [string, JsonSchema | undefined][] = [
+    ['Input schema', method.input],
+    ['Output schema', method.output],
+  ];
+  for (const [name, schema] of shown) {
+    if (!schema) continue;
+    schemaBox.append(
+      el('details', {}, el('summary', {}, name), el('pre', {}, JSON.stringify(schema, null, 2))),
+    );
+  }
 }
 
 /** The methods as a tree of namespaces: `math.mul` under `math`. */

@@ -8,7 +8,8 @@
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Server, serve } from '../../src/index.js';
+import { z } from 'zod';
+import { method, type Server, serve } from '../../src/index.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/playground/assets.js';
 import { type Chromium, chromiumAvailable, launchChromium } from '../helpers/chromium.js';
 
@@ -196,6 +197,51 @@ describe.skipIf(!available)('the playground with ws:// on the same path', () => 
     try {
       expect(await (await fetch(server.url)).text()).not.toContain('farcall-socket');
     } finally {
+      await server.close();
+    }
+  });
+});
+
+const schemed = {
+  label: method(
+    {
+      input: z.tuple([z.number().int(), z.string(), z.boolean(), z.enum(['up', 'down'])]),
+      output: z.string(),
+    },
+    (count, name, loud, way) => `${loud ? name.toUpperCase() : name} x${count} ${way}`,
+  ),
+};
+
+describe.skipIf(!available)('the playground with a schema', () => {
+  it('builds a form from the input schema that writes the Arguments, and shows both schemas', async () => {
+    const server = await serve(schemed, {
+      listen: 'http://127.0.0.1:0/s',
+      ui: true,
+      logger: false,
+    });
+    const page = await chromium.context.newPage();
+    try {
+      await page.goto(server.url);
+      await page.getByRole('button', { name: 'label', exact: true }).click();
+      const form = page.getByRole('group', { name: 'From the input schema' });
+      await form.getByRole('spinbutton').fill('3');
+      await form.getByRole('textbox').fill('ab');
+      await form.getByRole('checkbox').check();
+      await form.getByRole('combobox').selectOption('down');
+      const args = page.getByRole('textbox', { name: 'Arguments' });
+      expect(JSON.parse(await args.inputValue())).toEqual([3, 'ab', true, 'down']);
+      await page.getByRole('button', { name: 'Call', exact: true }).click();
+      await result(page).getByText('"AB x3 down"', { exact: true }).waitFor({ timeout: 10_000 });
+      const schemas = page.locator('.schema details');
+      expect(await schemas.count()).toBe(2);
+      expect(await schemas.nth(0).textContent()).toContain('prefixItems');
+      expect(await schemas.nth(1).textContent()).toContain('"type": "string"');
+      // A wrong type typed by hand is the server's INVALID_PARAMS, shown with its issues.
+      await args.fill('[1.5, "ab", true, "up"]');
+      await page.getByRole('button', { name: 'Call', exact: true }).click();
+      await result(page).getByText('INVALID_PARAMS', { exact: false }).waitFor({ timeout: 10_000 });
+    } finally {
+      await page.close();
       await server.close();
     }
   });
