@@ -125,17 +125,18 @@ export async function answerExchange(
   const client = request.headers[CLIENT_HEADER] ?? '';
   const cancellable = connection.capabilities.cancel;
   const responder = responderFor(state, context, request, cancellable);
+  const originals = new Map<unknown, unknown>();
   const answers = await new Promise<readonly Answer[]>((resolve) => {
-    const cancels = new Set<unknown>();
     // Without cancels, ids only travel back in their answers: they stay as they came (JSON-RPC's
     // string, number and null ids, repeated or not).
-    const scoped = cancellable ? scopeIds(group, client, cancels) : group;
+    const scoped = cancellable ? scopeIds(group, client, originals) : group;
     if (!cancellable) {
       responder.handle(scoped, resolve);
       return;
     }
     const onAbort = () => {
-      for (const id of cancels) responder.handle({ items: [{ type: 'cancel', id }], batch: false });
+      for (const id of originals.keys())
+        responder.handle({ items: [{ type: 'cancel', id }], batch: false });
     };
     request.signal.addEventListener('abort', onAbort, { once: true });
     responder.handle(scoped, (all) => {
@@ -148,7 +149,7 @@ export async function answerExchange(
     writeAnswer(
       codec,
       refusedAnswer(
-        cancellable ? unscope(answer, client) : answer,
+        cancellable ? unscope(answer, originals) : answer,
         'HTTP (one request, one response)',
       ),
       context.limits.maxFrameBytes,
@@ -196,12 +197,16 @@ function responderFor(
   return responder;
 }
 
-/** Call ids are the client's: scoped by its id, so two clients on one connection cannot collide. */
-function scopeIds(group: CallGroup, client: string, calls: Set<unknown>): CallGroup {
+/**
+ * Call ids are the client's: scoped by its id, so two clients on one connection cannot collide.
+ * `originals` maps each scoped id back to the id as it came, for the answer.
+ */
+function scopeIds(group: CallGroup, client: string, originals: Map<unknown, unknown>): CallGroup {
+  const prefix = `${client}\u0000`;
   const items = group.items.map((item): Incoming => {
     if (item.type === 'call' || item.type === 'cancel') {
-      const id = `${client}\u0000${String(item.id)}`;
-      if (item.type === 'call') calls.add(id);
+      const id = prefix + String(item.id);
+      if (item.type === 'call') originals.set(id, item.id);
       return { ...item, id };
     }
     return item;
@@ -209,10 +214,7 @@ function scopeIds(group: CallGroup, client: string, calls: Set<unknown>): CallGr
   return { items, batch: group.batch };
 }
 
-function unscope(answer: Answer, client: string): Answer {
-  const id = answer.id;
-  if (typeof id !== 'string' || !id.startsWith(`${client}\u0000`)) return answer;
-  const raw = id.slice(client.length + 1);
-  const number = Number(raw);
-  return { ...answer, id: Number.isInteger(number) && String(number) === raw ? number : raw };
+function unscope(answer: Answer, originals: Map<unknown, unknown>): Answer {
+  if (!originals.has(answer.id)) return answer;
+  return { ...answer, id: originals.get(answer.id) };
 }

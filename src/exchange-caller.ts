@@ -50,9 +50,14 @@ class Pending {
   ) {}
 }
 
-/** One request in flight and the calls it carries. */
+/**
+ * One request in flight and the calls it carries. `abort` exists only when one of them can be
+ * given up on (it has a timeout or a signal): an AbortController and the listeners a request
+ * puts on its signal cost more than the rest of a batch's bookkeeping. Closing the exchange ends
+ * the requests that have none.
+ */
 class Request {
-  readonly abort = new AbortController();
+  abort: AbortController | undefined;
   constructor(readonly calls: Pending[]) {}
 }
 
@@ -67,12 +72,15 @@ export class ExchangeCaller implements Caller {
   private nextId = 1;
   private closed = false;
   private readonly clientId = randomId();
+  /** Where streams and callbacks cannot go, for the error that refuses them. */
+  private readonly where: string;
 
   constructor(
     private readonly exchange: Exchange,
     private readonly config: ExchangeCallerConfig,
   ) {
     this.url = config.url;
+    this.where = `HTTP (${config.url}: one request, one response)`;
     const codecs = config.protocol.codecs;
     if (!codecs || !config.protocol.contentType) {
       throw new ProtocolError(`the ${config.protocol.name} protocol does not run over HTTP`);
@@ -219,23 +227,32 @@ export class ExchangeCaller implements Caller {
     const { signal, waitMs } = options;
     const codec = this.connection.caller!;
     const request = new Request(calls);
-    for (const call of calls) call.request = request;
+    let wait: number | undefined = calls.length === 0 ? waitMs : 0;
+    let abandonable = false;
+    for (const call of calls) {
+      call.request = request;
+      if (call.deadline !== undefined || call.cleanup !== undefined) abandonable = true;
+      // The request waits as long as its most patient call; a call without a timeout, for ever.
+      if (wait !== undefined)
+        wait = call.timeoutMs === undefined ? undefined : Math.max(wait, call.timeoutMs);
+    }
+    let requestSignal = signal;
+    if (abandonable) {
+      request.abort = new AbortController();
+      requestSignal = signal
+        ? AbortSignal.any([request.abort.signal, signal])
+        : request.abort.signal;
+    }
     const headers: Record<string, string> = { [CLIENT_HEADER]: this.clientId };
     const key = this.config.authkey;
     const signed = key ? await signRequest(key, this.exchange.path, body) : undefined;
     if (signed) headers[AUTH_HEADER] = signed.header;
-    const waits = calls.map((c) => c.timeoutMs);
     const response = await this.exchange.request({
       body,
       contentType: this.config.protocol.contentType!,
       headers,
-      signal: signal ? AbortSignal.any([request.abort.signal, signal]) : request.abort.signal,
-      timeoutMs:
-        calls.length === 0
-          ? waitMs
-          : waits.every((ms) => ms !== undefined)
-            ? Math.max(...waits)
-            : undefined,
+      signal: requestSignal,
+      timeoutMs: wait,
       oneWay: options.oneWay === true,
     });
     const where = `${this.url} answered HTTP ${response.status}`;
@@ -272,7 +289,8 @@ export class ExchangeCaller implements Caller {
           answer.id === undefined && calls.length === 1
             ? calls[0]
             : this.pending.get(answer.id as number);
-        if (entry) this.settle(entry, { ...answer, id: entry.id });
+        if (entry)
+          this.settle(entry, answer.id === undefined ? { ...answer, id: entry.id } : answer);
       },
     );
     for (const call of calls) {
@@ -308,7 +326,7 @@ export class ExchangeCaller implements Caller {
       return;
     }
     if (request.calls.every((c) => this.pending.get(c.id) !== c)) {
-      request.abort.abort(
+      request.abort?.abort(
         outcome.type === 'timeout' ? new TimeoutError('timed out') : new AbortError('aborted'),
       );
       return;
@@ -316,11 +334,6 @@ export class ExchangeCaller implements Caller {
     if (!this.connection.capabilities.cancel) return;
     const cancel = this.connection.caller!.writeCancel(entry.id);
     this.post([], [cancel]).catch(() => {});
-  }
-
-  /** Where streams and callbacks cannot go, for the error that refuses them. */
-  private get where(): string {
-    return `HTTP (${this.url}: one request, one response)`;
   }
 
   /** Calls waiting for their response; nothing else outlives a request here. */
@@ -340,7 +353,7 @@ export class ExchangeCaller implements Caller {
     this.closed = true;
     const error = new ConnectionClosedError('connection closed', { requested: true });
     for (const entry of [...this.pending.values()]) {
-      entry.request?.abort.abort(error);
+      entry.request?.abort?.abort(error);
       this.settle(entry, { type: 'failed', error });
     }
     this.deadlines.clear();

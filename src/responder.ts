@@ -317,7 +317,7 @@ export class Responder {
     if (entry.settled) return; // released already: cancelled, past its deadline, or closed
     const meta = entry.responseMeta;
     const sent = meta ? this.withMeta(answer, meta, entry.call.method) : answer;
-    this.settle(entry, () => this.reply(entry.slot, sent));
+    this.settle(entry, sent);
   }
 
   /**
@@ -340,17 +340,19 @@ export class Responder {
   }
 
   /**
-   * Frees the slot of a call, answered or not. `answer` runs once the slot is free and before
-   * the next ordered call starts: that call may answer at once, and first in, first out
-   * protocols tell answers apart only by their order.
+   * Frees the slot of a call, answered or not. Once the slot is free, and before the next
+   * ordered call starts, the call's signal aborts with `abortReason` (if given) and `answer`
+   * goes (if given): the next call may answer at once, and first in, first out protocols tell
+   * answers apart only by their order.
    */
-  private settle(entry: Running, answer?: () => void): void {
+  private settle(entry: Running, answer: Answer | undefined, abortReason?: Error): void {
     entry.settled = true;
     entry.deadline?.cancel();
     if (this.options.cancellable) this.byId.delete(entry.call.id);
     else this.unnamed.delete(entry);
     this.active--;
-    answer?.();
+    if (abortReason !== undefined) abort(entry, abortReason);
+    if (answer !== undefined) this.reply(entry.slot, answer);
     if (this.options.ordered) this.runNextOrdered();
     if (this.active === 0) this.wakeIdle();
     this.sink.settled?.(entry.call.id);
@@ -381,15 +383,14 @@ export class Responder {
   /** The caller gave up: the slot is freed now, the signal aborts, a late result is dropped. */
   private release(entry: Running, reason: Error, message: string, answer: boolean): void {
     if (entry.settled) return;
-    this.settle(entry, () => {
-      abort(entry, reason);
-      if (!answer) return;
-      this.reply(entry.slot, {
-        type: 'error',
-        id: entry.call.id,
-        error: { name: 'CancelledError', message, code: ErrorCode.CANCELLED },
-      });
-    });
+    const cancelled: Answer | undefined = answer
+      ? {
+          type: 'error',
+          id: entry.call.id,
+          error: { name: 'CancelledError', message, code: ErrorCode.CANCELLED },
+        }
+      : undefined;
+    this.settle(entry, cancelled, reason);
   }
 
   private notify(notify: IncomingNotify): void {
@@ -548,7 +549,32 @@ export function writeAnswer(
   logger: Logger,
   peer: string,
 ): Uint8Array {
-  let reason = 'it could not be encoded';
+  // The answer as it is, nearly always; the fallbacks are made only when it cannot go.
+  let reason: string;
+  try {
+    const frame = codec.writeAnswer(answer);
+    if (frame.length <= maxFrameBytes) return frame;
+    reason = overFrameLimit(frame.length, maxFrameBytes);
+  } catch (error) {
+    reason = error instanceof Error ? error.message : 'it could not be encoded';
+  }
+  return writeFallback(codec, answer, reason, maxFrameBytes, logger, peer);
+}
+
+function overFrameLimit(bytes: number, maxFrameBytes: number): string {
+  return `the answer is ${bytes} bytes, over the caller's frame limit of ${maxFrameBytes} (limits.maxFrameBytes)`;
+}
+
+/** An answer that could not go as it was: an error saying why, then a generic one. */
+function writeFallback(
+  codec: AnswererCodec,
+  answer: Answer,
+  why: string,
+  maxFrameBytes: number,
+  logger: Logger,
+  peer: string,
+): Uint8Array {
+  let reason = why;
   const fallbacks: (() => Answer)[] = [
     () =>
       answer.type === 'result'
@@ -568,17 +594,16 @@ export function writeAnswer(
           },
     () => ({ type: 'error', id: answer.id, error: UNENCODABLE_ERROR }),
   ];
-  let next = answer;
-  for (let i = 0; ; i++) {
+  for (let i = 0; i < fallbacks.length; i++) {
+    const next = fallbacks[i]!();
     try {
       const frame = codec.writeAnswer(next);
-      if (frame.length <= maxFrameBytes || i === fallbacks.length) return frame;
-      reason = `the answer is ${frame.length} bytes, over the caller's frame limit of ${maxFrameBytes} (limits.maxFrameBytes)`;
+      // The last fallback goes whatever its size: it is a few bytes.
+      if (frame.length <= maxFrameBytes || i === fallbacks.length - 1) return frame;
+      reason = overFrameLimit(frame.length, maxFrameBytes);
     } catch (error) {
-      if (i === fallbacks.length) break;
       reason = error instanceof Error ? error.message : 'it could not be encoded';
     }
-    next = fallbacks[i]!();
   }
   logger.warn(`could not answer a call from ${peer}: ${reason}`);
   return new Uint8Array(0);

@@ -15,6 +15,10 @@ type Probe = { then?: unknown; getReader?: unknown; [Symbol.asyncIterator]?: unk
 
 /** What the first value that needs a reference is ('a function', 'an async iterable', …), if any. */
 export function uncarried(value: unknown): string | undefined {
+  // Most values are scalars, or arrays of them (a call's arguments): no walk for those.
+  if (typeof value === 'function') return 'a function';
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (Array.isArray(value) && value.every(isScalar)) return undefined;
   let budget = BUDGET;
   const walk = (v: unknown, depth: number): string | undefined => {
     if (--budget < 0 || depth > MAX_DEPTH) return undefined;
@@ -45,6 +49,10 @@ export function uncarried(value: unknown): string | undefined {
     return undefined;
   };
   return walk(value, 0);
+}
+
+function isScalar(value: unknown): boolean {
+  return (typeof value !== 'object' || value === null) && typeof value !== 'function';
 }
 
 function ownValues(value: object): unknown[] {

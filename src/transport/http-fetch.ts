@@ -7,6 +7,9 @@ import type { Exchange, TransportModule } from './transport.js';
 
 function exchange(url: string): Exchange {
   const parsed = new URL(url);
+  // Closing ends the requests still in flight (the caller gives a request a signal of its own
+  // only when one of its calls can be given up on).
+  const closing = new AbortController();
   return {
     peer: parsed.host,
     path: parsed.pathname || '/',
@@ -17,11 +20,15 @@ function exchange(url: string): Exchange {
           method: 'POST',
           headers: { ...request.headers, 'content-type': request.contentType },
           body: request.body as Uint8Array<ArrayBuffer>,
-          signal: request.signal ?? null,
+          signal: request.signal
+            ? AbortSignal.any([request.signal, closing.signal])
+            : closing.signal,
         });
       } catch (error) {
-        if (request.signal?.aborted)
-          throw new AbortError('the request was aborted', { cause: request.signal.reason });
+        if (request.signal?.aborted || closing.signal.aborted)
+          throw new AbortError('the request was aborted', {
+            cause: request.signal?.reason ?? closing.signal.reason,
+          });
         throw new ConnectionClosedError(`cannot reach ${url}: ${(error as Error).message}`, {
           cause: error,
         });
@@ -33,7 +40,9 @@ function exchange(url: string): Exchange {
       });
       return { status: response.status, body, headers };
     },
-    close: async () => {},
+    close: async () => {
+      closing.abort(new ConnectionClosedError('connection closed', { requested: true }));
+    },
   };
 }
 

@@ -264,9 +264,11 @@ function dial(url: string, transport: Readonly<Record<string, unknown>>): Exchan
               for (const [name, value] of Object.entries(response.headers)) {
                 if (typeof value === 'string') headers[name] = value;
               }
+              // A plain Uint8Array view of the bytes (not a Buffer, whose `slice` shares), uncopied.
+              const whole = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
               resolve({
                 status: response.statusCode ?? 0,
-                body: new Uint8Array(Buffer.concat(chunks)),
+                body: new Uint8Array(whole.buffer, whole.byteOffset, whole.length),
                 headers,
               });
             });
