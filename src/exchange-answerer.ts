@@ -131,7 +131,15 @@ export async function answerExchange(
     // string, number and null ids, repeated or not).
     const scoped = cancellable ? scopeIds(group, client, originals) : group;
     if (!cancellable) {
-      responder.handle(scoped, resolve);
+      // Without cancels, a requester that goes away is told to the functions of its calls:
+      // their signals abort, and their answers go nowhere.
+      const onGone = () => responder.abandon(group, request.signal.reason);
+      request.signal.addEventListener('abort', onGone, { once: true });
+      responder.handle(scoped, (all) => {
+        request.signal.removeEventListener('abort', onGone);
+        resolve(all);
+      });
+      if (request.signal.aborted) onGone();
       return;
     }
     const onAbort = () => {

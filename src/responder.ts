@@ -4,7 +4,7 @@
  * handlers each drive one, so a call is answered the same way over a socket and over HTTP.
  */
 import type { Deadline, Deadlines } from './deadlines.js';
-import { ErrorCode, RemoteError, TimeoutError } from './errors.js';
+import { ConnectionClosedError, ErrorCode, RemoteError, TimeoutError } from './errors.js';
 import type { Identity } from './identity.js';
 import { runChain, type ServerCall, type ServerInterceptor } from './interceptors.js';
 import type { Limits } from './limits.js';
@@ -356,6 +356,21 @@ export class Responder {
     if (this.options.ordered) this.runNextOrdered();
     if (this.active === 0) this.wakeIdle();
     this.sink.settled?.(entry.call.id);
+  }
+
+  /**
+   * The requester of `group`'s calls went away (an exchange without cancels): each that still
+   * runs is released, its signal aborting with `reason`; a batch still completes.
+   */
+  abandon(group: CallGroup, reason: unknown): void {
+    const calls = new Set<unknown>(group.items);
+    const error =
+      reason instanceof Error ? reason : new ConnectionClosedError('the caller went away');
+    for (const entry of [...this.unnamed, ...this.byId.values()]) {
+      if (calls.has(entry.call)) {
+        this.release(entry, error, 'the caller went away', entry.slot !== undefined);
+      }
+    }
   }
 
   private cancel(id: unknown): void {

@@ -16,6 +16,7 @@ import {
   type CallContext,
   type ClientInterceptor,
   CodecError,
+  ConnectionClosedError,
   type ConnectOptions,
   callWithKwargs,
   close,
@@ -49,6 +50,7 @@ import { type NatsServer, natsServerAvailable, startNatsServer } from './helpers
 
 const recorded: unknown[] = [];
 let aborts = 0;
+let waiting = 0;
 let producersStopped = 0;
 
 const api = {
@@ -62,12 +64,13 @@ const api = {
   whoami: withContext((call: CallContext) => call.meta.user ?? 'nobody'),
   waitForAbort: withContext(
     (call: CallContext) =>
-      new Promise((_, reject) =>
+      new Promise((_, reject) => {
+        waiting++;
         call.signal.addEventListener('abort', () => {
           aborts++;
           reject(call.signal.reason);
-        }),
-      ),
+        });
+      }),
   ),
   echo: (value: unknown) => value,
   math: { mul: async (x: number, y: number) => x * y },
@@ -620,6 +623,33 @@ const scenarios: Scenario[] = [
       await expect(withOptions(remote, { timeout: 100 }).waitForAbort()).rejects.toBeInstanceOf(
         TimeoutError,
       );
+      await expect.poll(() => aborts, { timeout: 3000 }).toBeGreaterThan(before);
+    },
+  },
+  {
+    name: "closing a connection fails its calls with ConnectionClosedError, and the handlers' signals fire",
+    // Not where the far end is a relay (its own call would have to end ours), nor over NATS and
+    // ZeroMQ exchanges, where no connection of the server's ends with the client's. Nor under
+    // the Python protocol: a closing client's end of the socket looks like a half-close, whose
+    // calls are still answered, and without pings the server learns the peer is gone only when
+    // it writes the answer (docs/protocol.md, "Half-close").
+    applies: (protocol, transport) =>
+      protocol !== 'python' &&
+      !['worker', 'child', 'stdio', 'nats', 'zmq+tcp?exchange'].includes(transport),
+    run: async (_remote, _url, options, reconnect) => {
+      // No timeout and no signal: only the close can end this call.
+      const other = await reconnect({ ...options, timeout: 0 });
+      const started = waiting;
+      const before = aborts;
+      const call = other.waitForAbort().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      await expect.poll(() => waiting, { timeout: 3000 }).toBeGreaterThan(started);
+      await close(other);
+      const error = await call;
+      expect(error).toBeInstanceOf(ConnectionClosedError);
+      expect(error).toMatchObject({ requested: true });
       await expect.poll(() => aborts, { timeout: 3000 }).toBeGreaterThan(before);
     },
   },
