@@ -14,21 +14,19 @@ function exchange(url: string): Exchange {
     peer: parsed.host,
     path: parsed.pathname || '/',
     async request(request) {
+      // A request with a signal of its own is aborted by the caller when it closes.
+      const signal = request.signal ?? closing.signal;
       let response: Response;
       try {
         response = await fetch(url, {
           method: 'POST',
           headers: { ...request.headers, 'content-type': request.contentType },
           body: request.body as Uint8Array<ArrayBuffer>,
-          signal: request.signal
-            ? AbortSignal.any([request.signal, closing.signal])
-            : closing.signal,
+          signal,
         });
       } catch (error) {
-        if (request.signal?.aborted || closing.signal.aborted)
-          throw new AbortError('the request was aborted', {
-            cause: request.signal?.reason ?? closing.signal.reason,
-          });
+        if (signal.aborted)
+          throw new AbortError('the request was aborted', { cause: signal.reason });
         throw new ConnectionClosedError(`cannot reach ${url}: ${(error as Error).message}`, {
           cause: error,
         });
