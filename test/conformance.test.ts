@@ -632,7 +632,7 @@ const scenarios: Scenario[] = [
     // ZeroMQ exchanges, where no connection of the server's ends with the client's. Nor under
     // the Python protocol: a closing client's end of the socket looks like a half-close, whose
     // calls are still answered, and without pings the server learns the peer is gone only when
-    // it writes the answer (docs/protocol.md, "Half-close").
+    // it writes the answer (README, "Security").
     applies: (protocol, transport) =>
       protocol !== 'python' &&
       !['worker', 'child', 'stdio', 'nats', 'zmq+tcp?exchange'].includes(transport),
