@@ -32,11 +32,16 @@ export interface ExchangeContext {
   readonly authkey: Uint8Array | undefined;
 }
 
-/** What one server keeps for its exchanges: codecs, verifier, a responder per connection. */
+/**
+ * What one server keeps for its exchanges: codecs, verifier, a responder per connection, and
+ * which responder runs each call whose request is still open (by its scoped id), for a cancel
+ * that arrives on another connection.
+ */
 interface State {
   readonly connection: ProtocolConnection | undefined;
   readonly verifier: RequestVerifier | undefined;
   readonly responders: WeakMap<object, Responder>;
+  readonly running: Map<unknown, Responder>;
   readonly deadlines: Deadlines;
 }
 
@@ -49,6 +54,7 @@ function stateOf(context: ExchangeContext): State {
       connection: context.protocol.codecs?.(context.protocolOptions),
       verifier: context.authkey ? new RequestVerifier(context.authkey) : undefined,
       responders: new WeakMap(),
+      running: new Map(),
       deadlines: new Deadlines(),
     };
     states.set(context, state);
@@ -147,8 +153,12 @@ export async function answerExchange(
         responder.handle({ items: [{ type: 'cancel', id }], batch: false });
     };
     request.signal.addEventListener('abort', onAbort, { once: true });
-    responder.handle(scoped, (all) => {
+    responder.handle(routeCancels(state, scoped, responder), (all) => {
       request.signal.removeEventListener('abort', onAbort);
+      // Every call of the request is answered or released: none runs any more.
+      for (const id of originals.keys()) {
+        if (state.running.get(id) === responder) state.running.delete(id);
+      }
       resolve(all);
     });
   });
@@ -220,6 +230,27 @@ function scopeIds(group: CallGroup, client: string, originals: Map<unknown, unkn
     return item;
   });
   return { items, batch: group.batch };
+}
+
+/**
+ * Notes which responder runs each call of `group`, and hands each cancel to the responder that
+ * runs its call: a client cancels one call of a batch whose request is still open in a request
+ * of its own, which its keep-alive pool sends on another connection. (Ids are scoped by the
+ * client's id, so a cancel reaches only calls made under that id.) Returns the rest.
+ */
+function routeCancels(state: State, group: CallGroup, responder: Responder): CallGroup {
+  let hasCancel = false;
+  for (const item of group.items) {
+    if (item.type === 'call') state.running.set(item.id, responder);
+    else if (item.type === 'cancel') hasCancel = true;
+  }
+  if (!hasCancel) return group;
+  const rest: Incoming[] = [];
+  for (const item of group.items) {
+    if (item.type !== 'cancel') rest.push(item);
+    else (state.running.get(item.id) ?? responder).handle({ items: [item], batch: false });
+  }
+  return { items: rest, batch: group.batch };
 }
 
 function unscope(answer: Answer, originals: Map<unknown, unknown>): Answer {
