@@ -124,6 +124,8 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
   private readonly liveness: Liveness;
   /** Whether the peer ever sent a frame (to say, when the opening fails, that it said nothing). */
   private heardAny = false;
+  /** Frames of the peer's opening still to come; -1 when the protocol does not say. */
+  private openingFramesLeft = -1;
   // Streams and callbacks, where the protocol carries them.
   private readonly objects: RemoteObjects;
   private objectsOn = false;
@@ -164,6 +166,7 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
     if (hasOpening) {
       const { maxHandshakeBytes, maxFrameBytes } = config.limits;
       channel.setFrameLimit(Math.min(maxHandshakeBytes, maxFrameBytes), 'limits.maxHandshakeBytes');
+      this.openingFramesLeft = protocol.openingFrames?.(protocolOptions) ?? -1;
     }
     if (protocol.textFrames) channel.useText?.();
     const session = this;
@@ -275,6 +278,11 @@ export class Session implements Caller, ChannelReceiver, AnswerSink {
     this.heardAny = true;
     if (this.state === OPENING) {
       this.opening.push(frame);
+      // After the peer's last opening message the full limit applies at once, from the next
+      // header on: a call can come right behind it, before the opening has settled.
+      if (--this.openingFramesLeft === 0) {
+        this.channel.setFrameLimit(this.config.limits.maxFrameBytes, 'limits.maxFrameBytes');
+      }
       return;
     }
     if (this.state === OPEN) this.dispatch(frame);

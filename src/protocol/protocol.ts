@@ -293,6 +293,13 @@ export interface Protocol {
    */
   hasOpening?(options: ProtocolOptions): boolean;
   /**
+   * How many frames the peer sends in its part of the opening, with these options. The
+   * handshake limit applies to those frames only: the one after the last may be a call sent at
+   * once, in the same read as the opening's last message and before `open` has settled, and it
+   * gets the full frame limit. Undefined: the handshake limit holds until `open` settles.
+   */
+  openingFrames?(options: ProtocolOptions): number;
+  /**
    * Whether `frame` may be the first a client sends (the native HELLO), for message transports
    * with no per-peer connection (ZeroMQ), where a frame from an unknown peer either starts a
    * connection or is answered "unknown session". Undefined: any frame may (the Python protocol

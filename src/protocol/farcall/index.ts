@@ -63,6 +63,8 @@ function connection(
 export const farcallProtocol: Protocol = {
   name: 'farcall',
   contentType: 'application/x-msgpack',
+  // HELLO, and with a key AUTH (from a client) or AUTH_OK (from a server): docs/protocol.md.
+  openingFrames: (options) => (options.authkey !== undefined ? 2 : 1),
   async open(link, options) {
     const limits = options.limits;
     const settings = {

@@ -41,6 +41,9 @@ import type { PythonOptions } from './options.js';
 export const pythonProtocol: Protocol = {
   name: 'python',
   hasOpening: (options) => options.authkey !== undefined,
+  // With a key, each end answers a challenge and delivers one: the peer sends its answer, its
+  // challenge and its verdict on ours (multiprocessing's deliver_challenge, answer_challenge).
+  openingFrames: (options) => (options.authkey !== undefined ? 3 : 0),
   async open(link, options) {
     const python = readOptions(options.python);
     const settings: WireSettings = {
