@@ -8,6 +8,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { decodeMsgpack } from '../../src/codec/msgpack.js';
 import { type Server, serve } from '../../src/index.js';
 import { callOfSize, encode, fateOf, frame, proof, rawConnect } from '../helpers/raw-client.js';
 
@@ -15,14 +17,16 @@ const KEY = 'opening key';
 const api = { echo: (...values: unknown[]) => values.length };
 let keyless: Server;
 let keyed: Server;
+let overWs: Server;
 beforeAll(async () => {
-  [keyless, keyed] = await Promise.all([
+  [keyless, keyed, overWs] = await Promise.all([
     serve(api, { listen: 'tcp://127.0.0.1:0', logger: false }),
     serve(api, { listen: 'tcp://127.0.0.1:0', authkey: KEY, logger: false }),
+    serve(api, { listen: 'ws://127.0.0.1:0/rpc', logger: false }),
   ]);
 });
 afterAll(async () => {
-  await Promise.all([keyless.close(), keyed.close()]);
+  await Promise.all([keyless.close(), keyed.close(), overWs.close()]);
 });
 
 describe('a call in the same write as the last opening message', () => {
@@ -62,5 +66,42 @@ describe('a call in the same write as the last opening message', () => {
     await raw.send([0, 'farcall', 1, {}]);
     await raw.write(frame(callOfSize(1, 'echo', [], 4096)));
     expect(await raw.closesWithin(2000)).toBe(true);
+  });
+
+  it('over ws://: HELLO and a 4 KiB call as two messages in one write; the call is answered', async () => {
+    const ws = new WebSocket(overWs.url);
+    ws.binaryType = 'nodebuffer';
+    const messages: unknown[] = [];
+    let heard: () => void = () => {};
+    ws.on('message', (data: Buffer) => {
+      messages.push(decodeMsgpack(new Uint8Array(data), { maxDepth: 64, maxItems: 1_000_000 }));
+      heard();
+    });
+    let closed = false;
+    ws.on('close', () => {
+      closed = true;
+      heard();
+    });
+    // The next message, or 'closed' once the server has closed the connection.
+    const next = () =>
+      new Promise<unknown>((resolve) => {
+        const take = () => {
+          if (messages.length > 0) resolve(messages.shift());
+          else if (closed) resolve('closed');
+          else heard = take;
+        };
+        take();
+      });
+    await new Promise((resolve) => ws.once('open', resolve));
+    await next(); // the server's HELLO
+    // Both messages leave in one write of the socket under them.
+    const socket = (ws as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+    socket.cork();
+    ws.send(encode([0, 'farcall', 1, {}]));
+    ws.send(callOfSize(1, 'echo', [], 4096));
+    socket.uncork();
+    const answer = await next();
+    expect(Array.isArray(answer) ? answer.slice(0, 3) : answer).toEqual([3, 1, 1]);
+    ws.close();
   });
 });
