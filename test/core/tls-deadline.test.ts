@@ -40,17 +40,33 @@ async function silentSocket(port: number): Promise<{ socket: net.Socket; closed:
   return { socket, closed };
 }
 
-/** A TLS client whose `echo` sends a line and resolves with what comes back. */
+/**
+ * A TLS client whose `echo` sends a line and resolves with what comes back. Its own handshake
+ * must beat the 300 ms deadline under test; on a loaded machine the first one in a fresh child
+ * may not, and is reset, so the handshake is tried up to three times.
+ */
 async function tlsClient(port: number, ca: string) {
-  const socket = tls.connect({ host: '127.0.0.1', port, ca });
-  await withBound(once(socket, 'secureConnect'), 'no TLS handshake');
+  let connected: tls.TLSSocket | undefined;
+  let resets = 0;
+  while (!connected) {
+    const candidate = tls.connect({ host: '127.0.0.1', port, ca });
+    try {
+      await withBound(once(candidate, 'secureConnect'), 'no TLS handshake');
+      connected = candidate;
+    } catch (error) {
+      candidate.destroy();
+      if (++resets >= 3 || (error as NodeJS.ErrnoException).code !== 'ECONNRESET') throw error;
+    }
+  }
+  const socket = connected;
   const echo = async (text: string) => {
     const reply = once(socket, 'data');
     socket.write(text);
     const [data] = (await withBound(reply, 'no echo')) as [Buffer];
     return data.toString();
   };
-  return { socket, echo };
+  // Each reset was a handshake the server timed out, and logged.
+  return { socket, echo, resets };
 }
 
 /** Resolves once `condition()` holds, checking every 10 ms, at most BOUND_MS. */
@@ -135,7 +151,7 @@ describe.skipIf(!opensslAvailable())('tls:// handshake deadline', () => {
       expect(await client.echo('after')).toBe('after');
       const stats = await ask({ stats: true });
       expect(stats.pending).toBe(0);
-      expect(stats.tlsErrors).toHaveLength(SILENT + 2);
+      expect(stats.tlsErrors).toHaveLength(SILENT + 2 + client.resets);
       for (const message of stats.tlsErrors!) expect(message).toMatch(/TLS handshake timeout/);
       client.socket.destroy();
     }, 30_000);
