@@ -55,6 +55,9 @@ function npxEnv(): NodeJS.ProcessEnv {
     npm_config_cache: npxCache,
     npm_config_offline: 'true',
     npm_config_update_notifier: 'false',
+    // npx installs this checkout into its cache, which would run `prepare` (a whole build) into
+    // dist/ while other test files import it; dist/ is built already (`pretest`).
+    npm_config_ignore_scripts: 'true',
   };
   delete env.FARCALL_AUTHKEY;
   return env;
